@@ -1,0 +1,1 @@
+//! (skeleton; owned by the lead)
