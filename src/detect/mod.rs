@@ -7,5 +7,6 @@
 
 mod finding;
 pub mod fingerprint;
+pub mod validators;
 
 pub use finding::{ContextHit, ContextSide, Explanation, Finding, Label};

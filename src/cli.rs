@@ -1,1 +1,0 @@
-//! (skeleton; owned by the lead)

@@ -1,0 +1,1 @@
+//! Command line: clap definitions for serve, scan, patterns, sign, dlq (lead owns mod.rs).
