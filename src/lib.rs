@@ -9,10 +9,12 @@
 //! Invariant kept by every module: no matched text, body or secret reaches a log, a metric, the
 //! store, an audit record or an error message. Only ids, rule ids, offsets and keyed fingerprints.
 
+pub mod app;
 pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod detect;
+pub mod enforce;
 pub mod http;
 pub mod ingest;
 pub mod metrics;

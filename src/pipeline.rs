@@ -1,1 +1,346 @@
-//! (skeleton; owned by the lead)
+//! The ingest pipeline: verify → parse → dedupe → scan → policy → durable submit.
+//!
+//! Owns: the order of those steps and the translation between their types (findings → scored
+//! spans with keyed fingerprints → actions → work items). It is transport-agnostic: the HTTP
+//! handlers, the benches and the tests call [`Pipeline::handle`] with a source, a tenant, headers
+//! and raw bytes. Must not: speak HTTP (status codes live in `http`), decide actions (that is
+//! `policy`), or let text out of the request: work items carry actions only.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use arc_swap::ArcSwap;
+use sha2::{Digest, Sha256};
+
+use crate::detect::Detector;
+use crate::detect::fingerprint::Fingerprinter;
+use crate::ingest::verify::{HeaderSource, SunshineVerifier, VerifyError, ZendeskVerifier};
+use crate::ingest::{self, AuthorRules, Disposition, ParseContext, ParseError, ScanTarget, Source};
+use crate::metrics::Metrics;
+use crate::policy::{self, Action, PolicyConfig, ScoredSpan};
+use crate::store::{NewWork, Store, StoreError, Submission, SubmitOutcome};
+
+/// Why a request was not accepted. `http` maps these to status codes.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("verification failed: {0}")]
+    Verify(#[from] VerifyError),
+    #[error("malformed payload: {0}")]
+    Parse(#[from] ParseError),
+    #[error("store unavailable")]
+    Store(#[source] StoreError),
+}
+
+impl PipelineError {
+    /// Bounded reason code for metrics and the JSON error body.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            PipelineError::Verify(e) => e.reason(),
+            PipelineError::Parse(e) => e.reason(),
+            PipelineError::Store(_) => "store_unavailable",
+        }
+    }
+}
+
+/// What happened to an accepted request (counts only; safe to return to the sender).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    pub events: usize,
+    pub accepted: usize,
+    pub duplicates: usize,
+    pub ignored: usize,
+    pub confirmations: usize,
+    pub actions: usize,
+}
+
+/// Everything the pipeline needs, built once at start-up.
+pub struct Pipeline {
+    pub detector: Arc<ArcSwap<Detector>>,
+    pub policy: Arc<ArcSwap<PolicyConfig>>,
+    pub fingerprinter: Fingerprinter,
+    pub zendesk: ZendeskVerifier,
+    pub sunshine: SunshineVerifier,
+    pub author_rules: AuthorRules,
+    pub store: Arc<dyn Store>,
+    pub metrics: Arc<Metrics>,
+    pub min_score: f32,
+    pub dedupe_ttl: Duration,
+}
+
+impl Pipeline {
+    /// Handles one webhook request end to end. `Ok` means every action it requires is durably
+    /// enqueued (or it needed none); only then may the caller answer 2xx.
+    pub async fn handle(
+        &self,
+        source: Source,
+        tenant: &str,
+        headers: &(impl HeaderSource + ?Sized),
+        body: &[u8],
+    ) -> Result<Report, PipelineError> {
+        let src = source.as_str();
+        // 1. Verify on the raw bytes. Nothing from the body is looked at before this holds.
+        let invocation_id = match source {
+            Source::Zendesk => {
+                let v = self
+                    .zendesk
+                    .verify(tenant, headers, body, SystemTime::now())
+                    .inspect_err(|e| self.count_rejection(src, e.reason()))?;
+                v.invocation_id
+            }
+            Source::Sunshine => {
+                self.sunshine
+                    .verify(tenant, headers)
+                    .inspect_err(|e| self.count_rejection(src, e.reason()))?;
+                None
+            }
+        };
+
+        // 2. Parse the verified bytes.
+        let ctx = ParseContext {
+            tenant,
+            invocation_id: invocation_id.as_deref(),
+            author_rules: &self.author_rules,
+        };
+        let events = match source {
+            Source::Zendesk => ingest::zendesk::parse(body, &ctx),
+            Source::Sunshine => ingest::sunshine::parse(body, &ctx),
+        }
+        .inspect_err(|e| {
+            self.metrics
+                .webhook_requests
+                .with_label_values(&[src, "rejected", e.reason()])
+                .inc()
+        })?;
+
+        let mut report = Report {
+            events: events.len(),
+            ..Default::default()
+        };
+        let policy = self.policy.load();
+        let detector = self.detector.load();
+        let whole_body_hash: [u8; 32] = Sha256::digest(body).into();
+        let mut submissions = Vec::with_capacity(events.len());
+
+        for ev in &events {
+            let disposition = match ev.disposition {
+                Disposition::Act => "act",
+                Disposition::Confirmation => "confirmation",
+                Disposition::Ignored => "ignored",
+            };
+            self.metrics
+                .events
+                .with_label_values(&[src, bounded_event_type(&ev.event_type), disposition])
+                .inc();
+            match ev.disposition {
+                Disposition::Ignored => {
+                    report.ignored += 1;
+                    continue;
+                }
+                Disposition::Confirmation => {
+                    // Our own redactions/deletions come back as events: they are confirmations,
+                    // never work (loop guard). Counted; the audit trail has the executed action.
+                    report.confirmations += 1;
+                    continue;
+                }
+                Disposition::Act => {}
+            }
+            let dedupe_key = format!("{src}:{tenant}:{}", ev.event_id);
+            let body_hash = ev.body_hash.unwrap_or(whole_body_hash);
+            // A read-only hint: skip scanning what we have already accepted. `submit` decides.
+            let seen = self.store.seen(&dedupe_key).await.unwrap_or(false);
+            let mut items = Vec::new();
+            if !seen {
+                let started = Instant::now();
+                let mut actions = Vec::new();
+                for target in &ev.targets {
+                    let spans = self.scan_target(&detector, target);
+                    actions.extend(policy::decide(target, &spans, &policy));
+                }
+                self.metrics
+                    .scan_duration
+                    .observe(started.elapsed().as_secs_f64());
+                for a in &actions {
+                    self.metrics
+                        .actions_decided
+                        .with_label_values(&[a.kind.as_str(), a.mode.as_str()])
+                        .inc();
+                    items.push(work_item(a));
+                }
+            }
+            submissions.push(Submission {
+                dedupe_key,
+                body_hash,
+                items,
+            });
+        }
+
+        // 3. Durable submit: dedupe keys and their work items, atomically.
+        if !submissions.is_empty() {
+            let started = Instant::now();
+            let outcomes = self
+                .store
+                .submit(&submissions, self.dedupe_ttl)
+                .await
+                .map_err(|e| {
+                    self.metrics.store_errors.with_label_values(&["submit"]).inc();
+                    self.metrics
+                        .webhook_requests
+                        .with_label_values(&[src, "error", "store_unavailable"])
+                        .inc();
+                    tracing::error!(source = src, tenant, error = %e, "Durable submit failed; answering 503.");
+                    PipelineError::Store(e)
+                })?;
+            self.metrics
+                .enqueue_duration
+                .observe(started.elapsed().as_secs_f64());
+            for (i, outcome) in outcomes.iter().enumerate() {
+                match outcome {
+                    SubmitOutcome::Accepted => {
+                        report.accepted += 1;
+                        report.actions += submissions[i].items.len();
+                    }
+                    SubmitOutcome::Duplicate => {
+                        report.duplicates += 1;
+                        self.metrics
+                            .dedupe_hits
+                            .with_label_values(&[src, "same_body"])
+                            .inc();
+                    }
+                    SubmitOutcome::DuplicateDifferentBody => {
+                        report.duplicates += 1;
+                        self.metrics
+                            .dedupe_hits
+                            .with_label_values(&[src, "different_body"])
+                            .inc();
+                        tracing::warn!(
+                            source = src,
+                            tenant,
+                            dedupe_key = %submissions[i].dedupe_key,
+                            "Event id seen before with a different body; not processed again."
+                        );
+                    }
+                }
+            }
+        }
+        let outcome = if report.accepted > 0 {
+            "accepted"
+        } else if report.duplicates > 0 {
+            "duplicate"
+        } else {
+            "ignored"
+        };
+        self.metrics
+            .webhook_requests
+            .with_label_values(&[src, outcome, "ok"])
+            .inc();
+        tracing::info!(
+            source = src,
+            tenant,
+            events = report.events,
+            accepted = report.accepted,
+            duplicates = report.duplicates,
+            ignored = report.ignored,
+            actions = report.actions,
+            "Webhook processed."
+        );
+        Ok(report)
+    }
+
+    /// Scans every text field of a target; returns spans at or above the minimum score with keyed
+    /// fingerprints. The text never leaves this function.
+    pub fn scan_target(&self, detector: &Detector, target: &ScanTarget) -> Vec<ScoredSpan> {
+        let mut out = Vec::new();
+        for field in &target.fields {
+            let findings = if field.html {
+                detector.scan_html(&field.text)
+            } else {
+                detector.scan(&field.text)
+            };
+            for f in findings {
+                if f.score < self.min_score {
+                    continue;
+                }
+                self.metrics
+                    .findings
+                    .with_label_values(&[f.label.as_str(), &f.rule])
+                    .inc();
+                let text = field.text.get(f.byte_start..f.byte_end).unwrap_or("");
+                out.push(ScoredSpan {
+                    field: field.kind,
+                    index: field.index,
+                    label: f.label,
+                    rule: f.rule.to_string(),
+                    byte_start: f.byte_start,
+                    byte_end: f.byte_end,
+                    score: f.score,
+                    fingerprint: self.fingerprinter.fingerprint(f.label, text),
+                });
+            }
+        }
+        out
+    }
+
+    fn count_rejection(&self, src: &'static str, reason: &'static str) {
+        self.metrics
+            .verification_failures
+            .with_label_values(&[src, reason])
+            .inc();
+        self.metrics
+            .webhook_requests
+            .with_label_values(&[src, "rejected", reason])
+            .inc();
+    }
+}
+
+/// The work item for an action: id = its idempotency key, payload = the serialized action.
+pub fn work_item(a: &Action) -> NewWork {
+    NewWork {
+        id: a.idempotency_key(),
+        tenant: a.tenant.clone(),
+        kind: a.kind.as_str().to_string(),
+        payload: serde_json::to_vec(a).unwrap_or_default(),
+        not_before_ms: a.not_before_ms,
+    }
+}
+
+/// Maps an event type to a bounded metric label value.
+pub fn bounded_event_type(t: &str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "ticket.created",
+        "ticket.comment_added",
+        "ticket.attachment_linked_to_comment",
+        "ticket.comment_redacted",
+        "ticket.attachment_redacted_from_comment",
+        "ticket.comment_made_private",
+        "ticket.description_changed",
+        "ticket.subject_changed",
+        "ticket.custom_field_changed",
+        "ticket.merged",
+        "ticket.soft_deleted",
+        "ticket.permanently_deleted",
+        "ticket.marked_as_spam",
+        "messaging_ticket.message_added",
+        "trigger",
+        "conversation:message",
+        "conversation:create",
+        "conversation:remove",
+        "conversation:postback",
+        "conversation:referral",
+        "user:update",
+        "user:merge",
+        "user:remove",
+        "client:add",
+        "client:update",
+        "client:remove",
+        "switchboard:acceptControl",
+        "switchboard:offerControl",
+        "switchboard:passControl",
+        "switchboard:releaseControl",
+    ];
+    let short = t.strip_prefix("zen:event-type:").unwrap_or(t);
+    KNOWN
+        .iter()
+        .find(|k| **k == short)
+        .copied()
+        .unwrap_or("other")
+}

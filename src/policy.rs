@@ -1,1 +1,819 @@
-//! (skeleton; owned by the lead)
+//! Policy: a pure mapping from (scan target, scored spans, config) to [`Action`]s.
+//!
+//! Owns: which actions a finding causes, per tenant / brand / group / channel / author kind,
+//! label thresholds, and the audit/enforce mode. Must not: do I/O or see matched text — it
+//! receives spans with keyed fingerprints ([`ScoredSpan`]) and emits actions made only of ids,
+//! rule ids, offsets and fingerprints, which is what goes into the durable queue.
+//!
+//! The default policy follows the subscriber duties of Zendesk's HIPAA/HDS configuration terms
+//! (see `docs/policy.md`): redact PHI in ticket comments and attachment names, keep PHI off
+//! third-party messaging channels, remove end-user attachments in messaging, and delete AI-agent
+//! conversation content.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::ConfigIssue;
+use crate::detect::Label;
+use crate::ingest::{AuthorKind, FieldKind, Intent, ObjectRef, ScanTarget, Source};
+
+/// Record only, or execute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Audit,
+    Enforce,
+}
+
+impl Mode {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Mode::Audit => "audit",
+            Mode::Enforce => "enforce",
+        }
+    }
+}
+
+/// What to do with files end users attach in messaging (reachable by anyone with the URL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentPolicy {
+    /// Remove every end-user attachment (content cannot be scanned; the safe reading of the duty).
+    RemoveAlways,
+    /// Remove only when the file name / alt text / media type shows PHI.
+    RemoveIfPhi,
+    /// Leave attachments alone (tag only).
+    Keep,
+}
+
+/// When AI-agent conversation content is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AiDeletion {
+    /// Delete each AI-agent message as it arrives.
+    OnArrival,
+    /// Delete the AI-agent messages when control passes to a human or the ticket closes.
+    OnHandoff,
+    /// Never delete automatically (the subscriber handles it elsewhere).
+    Never,
+}
+
+/// The `[policy]` configuration section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicyConfig {
+    /// Global mode; rules can only make it stricter for their scope (enforce → audit).
+    pub mode: Mode,
+    /// Minimum score per label (`PHONE = 0.7`); labels not listed use `default_threshold`.
+    pub thresholds: BTreeMap<String, f32>,
+    pub default_threshold: f32,
+    /// Channels that are third-party / social (no BAA): PHI there is deleted, not only redacted.
+    pub third_party_channels: Vec<String>,
+    /// Redact PHI in ticket comments (public replies and internal notes).
+    pub redact_comments: bool,
+    /// Redact PHI in internal notes too (private comments).
+    pub redact_internal_notes: bool,
+    /// Make a public comment private when it carried PHI (in addition to redaction).
+    pub make_private: bool,
+    /// Redact attachments whose file name carries PHI.
+    pub redact_attachments_with_phi_names: bool,
+    /// Tags added to tickets phi-guard acted on (fixed names only: tags are visible widely).
+    pub tags: Vec<String>,
+    /// End-user attachments in messaging.
+    pub end_user_attachments: AttachmentPolicy,
+    /// AI-agent conversation content.
+    pub ai_agent_deletion: AiDeletion,
+    /// Delete Sunshine messages carrying PHI on third-party channels.
+    pub delete_third_party_messages: bool,
+    /// Scoped overrides, first match wins.
+    pub rules: Vec<PolicyRule>,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig {
+            mode: Mode::Audit,
+            thresholds: BTreeMap::new(),
+            default_threshold: 0.6,
+            third_party_channels: [
+                "whatsapp",
+                "messenger",
+                "instagram",
+                "twitter",
+                "x",
+                "line",
+                "telegram",
+                "viber",
+                "wechat",
+                "kakao",
+                "apple",
+                "googlerbm",
+                "mailgun",
+                "messagebird",
+                "twilio",
+                "sms",
+                "facebook",
+                "any_channel",
+            ]
+            .map(String::from)
+            .to_vec(),
+            redact_comments: true,
+            redact_internal_notes: true,
+            make_private: false,
+            redact_attachments_with_phi_names: true,
+            tags: vec!["phi-guard-redacted".into()],
+            end_user_attachments: AttachmentPolicy::RemoveAlways,
+            ai_agent_deletion: AiDeletion::OnHandoff,
+            delete_third_party_messages: true,
+            rules: Vec::new(),
+        }
+    }
+}
+
+/// A scoped override. Every `match_*` that is set must match; unset matches anything.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicyRule {
+    pub name: String,
+    pub match_tenant: Option<String>,
+    pub match_source: Option<Source>,
+    pub match_brand_id: Option<u64>,
+    pub match_group_id: Option<u64>,
+    pub match_channel: Option<String>,
+    pub match_author: Option<AuthorKind>,
+    /// Skip this scope entirely (no actions).
+    pub skip: bool,
+    /// Mode for this scope (`audit` makes a scope dry-run while the rest enforces).
+    pub mode: Option<Mode>,
+    /// Threshold overrides for this scope.
+    pub thresholds: BTreeMap<String, f32>,
+}
+
+impl PolicyRule {
+    fn matches(&self, t: &ScanTarget) -> bool {
+        self.match_tenant.as_ref().is_none_or(|v| *v == t.tenant)
+            && self.match_source.is_none_or(|v| v == t.source)
+            && self.match_brand_id.is_none_or(|v| Some(v) == t.brand_id)
+            && self.match_group_id.is_none_or(|v| Some(v) == t.group_id)
+            && self
+                .match_channel
+                .as_ref()
+                .is_none_or(|v| t.channel.as_deref() == Some(v.as_str()))
+            && self.match_author.is_none_or(|v| v == t.author)
+    }
+}
+
+impl PolicyConfig {
+    /// Appends problems with their keys.
+    pub fn validate_into(&self, issues: &mut Vec<ConfigIssue>) {
+        let mut check_thresholds = |prefix: &str, map: &BTreeMap<String, f32>| {
+            for (label, v) in map {
+                if Label::parse(label).is_none() {
+                    issues.push(ConfigIssue {
+                        key: format!("{prefix}.{label}"),
+                        reason: "unknown label".into(),
+                    });
+                }
+                if !(0.0..=1.0).contains(v) {
+                    issues.push(ConfigIssue {
+                        key: format!("{prefix}.{label}"),
+                        reason: "must be within 0.0..=1.0".into(),
+                    });
+                }
+            }
+        };
+        check_thresholds("policy.thresholds", &self.thresholds);
+        for (i, r) in self.rules.iter().enumerate() {
+            check_thresholds(&format!("policy.rules[{i}].thresholds"), &r.thresholds);
+        }
+        if !(0.0..=1.0).contains(&self.default_threshold) {
+            issues.push(ConfigIssue {
+                key: "policy.default_threshold".into(),
+                reason: "must be within 0.0..=1.0".into(),
+            });
+        }
+        for (i, tag) in self.tags.iter().enumerate() {
+            if tag.is_empty()
+                || tag.len() > 80
+                || !tag
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                issues.push(ConfigIssue {
+                    key: format!("policy.tags[{i}]"),
+                    reason: "tags are fixed names [A-Za-z0-9_-], at most 80 characters".into(),
+                });
+            }
+        }
+    }
+
+    fn rule_for(&self, t: &ScanTarget) -> Option<&PolicyRule> {
+        self.rules.iter().find(|r| r.matches(t))
+    }
+
+    fn threshold(&self, rule: Option<&PolicyRule>, label: Label) -> f32 {
+        rule.and_then(|r| r.thresholds.get(label.as_str()))
+            .or_else(|| self.thresholds.get(label.as_str()))
+            .copied()
+            .unwrap_or(self.default_threshold)
+    }
+}
+
+/// A finding as policy sees it: where, what kind, how sure, and a keyed fingerprint — no text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoredSpan {
+    pub field: FieldKind,
+    /// Index of the field among fields of the same kind (carousel item 2).
+    pub index: u32,
+    pub label: Label,
+    pub rule: String,
+    /// Byte span in the field's text as sent (HTML offsets for HTML fields).
+    pub byte_start: usize,
+    pub byte_end: usize,
+    pub score: f32,
+    pub fingerprint: String,
+}
+
+/// What an action does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Redact the spans (matched by fingerprint after re-fetching) in a ticket comment.
+    RedactComment,
+    /// Redact PHI in a ticket field (subject, custom field).
+    RedactTicketField,
+    /// Redact an attachment (replaced by an empty file).
+    RedactAttachment,
+    /// Make a public comment private.
+    MakeCommentPrivate,
+    /// Add fixed tags to the ticket.
+    TagTicket,
+    /// Fetch the ticket's comments through the API and scan them (trigger webhooks with ids only).
+    FetchAndScanTicket,
+    /// Delete one Sunshine message.
+    DeleteMessage,
+    /// Remove the attachments of a Sunshine message (re-read to find their URLs).
+    RemoveMessageAttachments,
+    /// Delete the AI-agent messages of a conversation (re-read to find them).
+    DeleteAiMessages,
+    /// Delete all messages of a conversation.
+    DeleteConversationMessages,
+    /// Delete a conversation.
+    DeleteConversation,
+    /// Delete a Sunshine user's personal information.
+    DeleteUserPersonalInfo,
+}
+
+impl ActionKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::RedactComment => "redact_comment",
+            ActionKind::RedactTicketField => "redact_ticket_field",
+            ActionKind::RedactAttachment => "redact_attachment",
+            ActionKind::MakeCommentPrivate => "make_comment_private",
+            ActionKind::TagTicket => "tag_ticket",
+            ActionKind::FetchAndScanTicket => "fetch_and_scan_ticket",
+            ActionKind::DeleteMessage => "delete_message",
+            ActionKind::RemoveMessageAttachments => "remove_message_attachments",
+            ActionKind::DeleteAiMessages => "delete_ai_messages",
+            ActionKind::DeleteConversationMessages => "delete_conversation_messages",
+            ActionKind::DeleteConversation => "delete_conversation",
+            ActionKind::DeleteUserPersonalInfo => "delete_user_personal_info",
+        }
+    }
+}
+
+/// One decided action. Serialized as the work item payload: ids, rule ids, offsets and
+/// fingerprints only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    pub kind: ActionKind,
+    pub mode: Mode,
+    pub tenant: String,
+    pub source: Source,
+    pub account: String,
+    pub event_id: String,
+    pub object: ObjectRef,
+    /// Spans to redact (redactions), or the evidence that caused the action (deletions).
+    pub spans: Vec<ScoredSpan>,
+    /// Tags to add (fixed names from config).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Bounded reason code (`phi_in_comment`, `end_user_attachment`, `ai_agent_content`).
+    pub reason: String,
+    /// Not before this Unix time (ms): scheduled deletions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before_ms: Option<u64>,
+}
+
+impl Action {
+    /// Deterministic idempotency key: the same event deciding the same action on the same object
+    /// gives the same key (so a redelivered or re-swept event cannot double-enqueue).
+    pub fn idempotency_key(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(self.tenant.as_bytes());
+        h.update([0]);
+        h.update(self.source.as_str().as_bytes());
+        h.update([0]);
+        h.update(self.kind.as_str().as_bytes());
+        h.update([0]);
+        h.update(serde_json::to_vec(&self.object).unwrap_or_default());
+        h.update([0]);
+        for s in &self.spans {
+            h.update(s.fingerprint.as_bytes());
+            h.update(s.byte_start.to_le_bytes());
+        }
+        hex::encode(&h.finalize()[..16])
+    }
+}
+
+/// Decides the actions for one scan target. Pure and deterministic.
+pub fn decide(target: &ScanTarget, spans: &[ScoredSpan], cfg: &PolicyConfig) -> Vec<Action> {
+    let rule = cfg.rule_for(target);
+    if rule.is_some_and(|r| r.skip) {
+        return Vec::new();
+    }
+    let mode = match (cfg.mode, rule.and_then(|r| r.mode)) {
+        (Mode::Enforce, Some(m)) => m,
+        (m, _) => m,
+    };
+    let phi: Vec<ScoredSpan> = spans
+        .iter()
+        .filter(|s| !s.label.is_health_context() && s.score >= cfg.threshold(rule, s.label))
+        .cloned()
+        .collect();
+    let mut out = Vec::new();
+    let mut push = |kind: ActionKind, object: ObjectRef, spans: Vec<ScoredSpan>, reason: &str| {
+        out.push(Action {
+            kind,
+            mode,
+            tenant: target.tenant.clone(),
+            source: target.source,
+            account: target.account.clone(),
+            event_id: target.event_id.clone(),
+            object,
+            spans,
+            tags: Vec::new(),
+            reason: reason.to_string(),
+            not_before_ms: None,
+        })
+    };
+    let third_party = target
+        .channel
+        .as_deref()
+        .is_some_and(|c| cfg.third_party_channels.iter().any(|t| t == c));
+
+    match target.intent {
+        Intent::Confirmation | Intent::ConversationCreated => {}
+        Intent::FetchAndScan => {
+            if let Some(ticket_id) = ticket_of(&target.object) {
+                push(
+                    ActionKind::FetchAndScanTicket,
+                    ObjectRef::ZendeskTicket { ticket_id },
+                    Vec::new(),
+                    "ids_only_webhook",
+                );
+            }
+        }
+        Intent::Handoff => {
+            if cfg.ai_agent_deletion == AiDeletion::OnHandoff
+                && target.ai_involved
+                && let ObjectRef::SunshineConversation { .. } = target.object
+            {
+                push(
+                    ActionKind::DeleteAiMessages,
+                    target.object.clone(),
+                    Vec::new(),
+                    "ai_agent_handoff",
+                );
+            }
+        }
+        Intent::Content => match &target.object {
+            ObjectRef::ZendeskComment {
+                ticket_id,
+                comment_id,
+            } => {
+                let private_note = target.public == Some(false);
+                if !phi.is_empty()
+                    && cfg.redact_comments
+                    && (!private_note || cfg.redact_internal_notes)
+                {
+                    push(
+                        ActionKind::RedactComment,
+                        target.object.clone(),
+                        phi.clone(),
+                        "phi_in_comment",
+                    );
+                    if cfg.make_private && target.public == Some(true) && comment_id.is_some() {
+                        push(
+                            ActionKind::MakeCommentPrivate,
+                            target.object.clone(),
+                            Vec::new(),
+                            "phi_in_public_comment",
+                        );
+                    }
+                    push_tags(&mut out, cfg, target, mode, *ticket_id);
+                }
+            }
+            ObjectRef::ZendeskTicketField { ticket_id, field } => {
+                if !phi.is_empty() && cfg.redact_comments {
+                    let (kind, object) = match field {
+                        crate::ingest::TicketField::Description => (
+                            ActionKind::RedactComment,
+                            ObjectRef::ZendeskComment {
+                                ticket_id: *ticket_id,
+                                comment_id: None,
+                            },
+                        ),
+                        _ => (ActionKind::RedactTicketField, target.object.clone()),
+                    };
+                    push(kind, object, phi.clone(), "phi_in_ticket_field");
+                    push_tags(&mut out, cfg, target, mode, *ticket_id);
+                }
+            }
+            ObjectRef::ZendeskAttachment { ticket_id, .. } => {
+                if !phi.is_empty() && cfg.redact_attachments_with_phi_names {
+                    push(
+                        ActionKind::RedactAttachment,
+                        target.object.clone(),
+                        phi.clone(),
+                        "phi_in_attachment_name",
+                    );
+                    push_tags(&mut out, cfg, target, mode, *ticket_id);
+                }
+            }
+            ObjectRef::ZendeskMessagingMessage { ticket_id, .. } => {
+                // The Zendesk copy of a messaging message is a ticket comment whose id the event
+                // does not carry: re-read the ticket and redact what the scan finds there.
+                if !phi.is_empty() {
+                    push(
+                        ActionKind::FetchAndScanTicket,
+                        ObjectRef::ZendeskTicket {
+                            ticket_id: *ticket_id,
+                        },
+                        phi.clone(),
+                        "phi_in_messaging_message",
+                    );
+                }
+            }
+            ObjectRef::ZendeskTicket { ticket_id } => {
+                push(
+                    ActionKind::FetchAndScanTicket,
+                    ObjectRef::ZendeskTicket {
+                        ticket_id: *ticket_id,
+                    },
+                    Vec::new(),
+                    "ticket_rescan",
+                );
+            }
+            ObjectRef::SunshineMessage { .. } => {
+                let mut delete_reason = None;
+                let attachment_phi: Vec<ScoredSpan> = phi
+                    .iter()
+                    .filter(|s| matches!(s.field, FieldKind::FileName | FieldKind::AltText))
+                    .cloned()
+                    .collect();
+                let end_user_files = target.author == AuthorKind::EndUser
+                    && target.attachments.iter().any(|a| a.from_end_user);
+                let remove_files = end_user_files
+                    && match cfg.end_user_attachments {
+                        AttachmentPolicy::RemoveAlways => true,
+                        AttachmentPolicy::RemoveIfPhi => !attachment_phi.is_empty(),
+                        AttachmentPolicy::Keep => false,
+                    };
+                if remove_files || (!attachment_phi.is_empty() && !target.attachments.is_empty())
+                {
+                    push(
+                        ActionKind::RemoveMessageAttachments,
+                        target.object.clone(),
+                        attachment_phi.clone(),
+                        if remove_files {
+                            "end_user_attachment"
+                        } else {
+                            "phi_in_attachment_name"
+                        },
+                    );
+                    delete_reason = Some("attachment_message");
+                }
+                if target.author == AuthorKind::AiAgent
+                    && cfg.ai_agent_deletion == AiDeletion::OnArrival
+                {
+                    delete_reason = Some("ai_agent_content");
+                }
+                if !phi.is_empty() && third_party && cfg.delete_third_party_messages {
+                    delete_reason = Some("phi_on_third_party_channel");
+                }
+                if let Some(reason) = delete_reason {
+                    push(
+                        ActionKind::DeleteMessage,
+                        target.object.clone(),
+                        phi.clone(),
+                        reason,
+                    );
+                }
+            }
+            ObjectRef::SunshineConversation { .. } | ObjectRef::SunshineUser { .. } => {}
+        },
+    }
+    out
+}
+
+fn push_tags(out: &mut Vec<Action>, cfg: &PolicyConfig, t: &ScanTarget, mode: Mode, ticket: u64) {
+    if cfg.tags.is_empty() {
+        return;
+    }
+    out.push(Action {
+        kind: ActionKind::TagTicket,
+        mode,
+        tenant: t.tenant.clone(),
+        source: t.source,
+        account: t.account.clone(),
+        event_id: t.event_id.clone(),
+        object: ObjectRef::ZendeskTicket { ticket_id: ticket },
+        spans: Vec::new(),
+        tags: cfg.tags.clone(),
+        reason: "phi_found".into(),
+        not_before_ms: None,
+    });
+}
+
+fn ticket_of(o: &ObjectRef) -> Option<u64> {
+    match o {
+        ObjectRef::ZendeskComment { ticket_id, .. }
+        | ObjectRef::ZendeskTicketField { ticket_id, .. }
+        | ObjectRef::ZendeskAttachment { ticket_id, .. }
+        | ObjectRef::ZendeskMessagingMessage { ticket_id, .. }
+        | ObjectRef::ZendeskTicket { ticket_id } => Some(*ticket_id),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{AttachmentMeta, TicketField};
+
+    fn target(object: ObjectRef, author: AuthorKind, intent: Intent) -> ScanTarget {
+        ScanTarget {
+            source: match object {
+                ObjectRef::SunshineMessage { .. }
+                | ObjectRef::SunshineConversation { .. }
+                | ObjectRef::SunshineUser { .. } => Source::Sunshine,
+                _ => Source::Zendesk,
+            },
+            tenant: "default".into(),
+            account: "1".into(),
+            event_id: "ev1".into(),
+            event_type: "t".into(),
+            object,
+            author,
+            channel: Some("web".into()),
+            brand_id: Some(7),
+            group_id: None,
+            public: Some(true),
+            ai_involved: false,
+            fields: Vec::new(),
+            attachments: Vec::new(),
+            intent,
+        }
+    }
+
+    fn span(field: FieldKind, label: Label, score: f32) -> ScoredSpan {
+        ScoredSpan {
+            field,
+            index: 0,
+            label,
+            rule: "r".into(),
+            byte_start: 3,
+            byte_end: 9,
+            score,
+            fingerprint: "fp".into(),
+        }
+    }
+
+    fn comment() -> ObjectRef {
+        ObjectRef::ZendeskComment {
+            ticket_id: 5,
+            comment_id: Some(9),
+        }
+    }
+
+    fn msg() -> ObjectRef {
+        ObjectRef::SunshineMessage {
+            app_id: "a".into(),
+            conversation_id: "c".into(),
+            message_id: "m".into(),
+        }
+    }
+
+    fn kinds(a: &[Action]) -> Vec<ActionKind> {
+        a.iter().map(|a| a.kind).collect()
+    }
+
+    use ActionKind::*;
+
+    #[test]
+    fn decision_table() {
+        let cfg = PolicyConfig::default();
+        let mut third_party = target(msg(), AuthorKind::EndUser, Intent::Content);
+        third_party.channel = Some("whatsapp".into());
+        let mut attach = target(msg(), AuthorKind::EndUser, Intent::Content);
+        attach.attachments.push(AttachmentMeta {
+            from_end_user: true,
+            ..Default::default()
+        });
+        let mut handoff = target(
+            ObjectRef::SunshineConversation {
+                app_id: "a".into(),
+                conversation_id: "c".into(),
+            },
+            AuthorKind::System,
+            Intent::Handoff,
+        );
+        handoff.ai_involved = true;
+        let mut private_note = target(comment(), AuthorKind::HumanAgent, Intent::Content);
+        private_note.public = Some(false);
+        let ssn = || vec![span(FieldKind::CommentBody, Label::Ssn, 0.95)];
+        let cases: Vec<(&str, ScanTarget, Vec<ScoredSpan>, Vec<ActionKind>)> = vec![
+            (
+                "PHI in a public comment: redact + tag",
+                target(comment(), AuthorKind::EndUser, Intent::Content),
+                ssn(),
+                vec![RedactComment, TagTicket],
+            ),
+            (
+                "below threshold: nothing",
+                target(comment(), AuthorKind::EndUser, Intent::Content),
+                vec![span(FieldKind::CommentBody, Label::Ssn, 0.3)],
+                vec![],
+            ),
+            (
+                "health context alone: nothing",
+                target(comment(), AuthorKind::EndUser, Intent::Content),
+                vec![span(FieldKind::CommentBody, Label::HealthCondition, 0.99)],
+                vec![],
+            ),
+            (
+                "private note: redacted by default",
+                private_note,
+                ssn(),
+                vec![RedactComment, TagTicket],
+            ),
+            (
+                "description field redacts the first comment",
+                target(
+                    ObjectRef::ZendeskTicketField {
+                        ticket_id: 5,
+                        field: TicketField::Description,
+                    },
+                    AuthorKind::EndUser,
+                    Intent::Content,
+                ),
+                ssn(),
+                vec![RedactComment, TagTicket],
+            ),
+            (
+                "subject field",
+                target(
+                    ObjectRef::ZendeskTicketField {
+                        ticket_id: 5,
+                        field: TicketField::Subject,
+                    },
+                    AuthorKind::EndUser,
+                    Intent::Content,
+                ),
+                ssn(),
+                vec![RedactTicketField, TagTicket],
+            ),
+            (
+                "attachment file name with PHI",
+                target(
+                    ObjectRef::ZendeskAttachment {
+                        ticket_id: 5,
+                        comment_id: 9,
+                        attachment_id: 11,
+                    },
+                    AuthorKind::EndUser,
+                    Intent::Content,
+                ),
+                vec![span(FieldKind::FileName, Label::Name, 0.9)],
+                vec![RedactAttachment, TagTicket],
+            ),
+            (
+                "confirmation of a redaction: nothing (loop guard)",
+                target(comment(), AuthorKind::System, Intent::Confirmation),
+                ssn(),
+                vec![],
+            ),
+            (
+                "ids-only trigger: fetch and scan",
+                target(
+                    ObjectRef::ZendeskComment {
+                        ticket_id: 5,
+                        comment_id: None,
+                    },
+                    AuthorKind::Unknown,
+                    Intent::FetchAndScan,
+                ),
+                vec![],
+                vec![FetchAndScanTicket],
+            ),
+            (
+                "PHI on web messaging from end user: kept in Sunshine (BAA channel)",
+                target(msg(), AuthorKind::EndUser, Intent::Content),
+                vec![span(FieldKind::MessageText, Label::Phone, 0.9)],
+                vec![],
+            ),
+            (
+                "PHI on WhatsApp: delete message",
+                third_party,
+                vec![span(FieldKind::MessageText, Label::Phone, 0.9)],
+                vec![DeleteMessage],
+            ),
+            (
+                "end-user attachment: remove files and delete message",
+                attach,
+                vec![],
+                vec![RemoveMessageAttachments, DeleteMessage],
+            ),
+            (
+                "AI message: nothing on arrival by default (deleted at handoff)",
+                target(msg(), AuthorKind::AiAgent, Intent::Content),
+                vec![],
+                vec![],
+            ),
+            (
+                "handoff from AI: delete AI messages",
+                handoff,
+                vec![],
+                vec![DeleteAiMessages],
+            ),
+        ];
+        for (name, t, spans, want) in cases {
+            assert_eq!(kinds(&decide(&t, &spans, &cfg)), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn scoped_rules_override() {
+        let mut cfg = PolicyConfig {
+            mode: Mode::Enforce,
+            ..Default::default()
+        };
+        cfg.rules.push(PolicyRule {
+            name: "brand 7 dry-run".into(),
+            match_brand_id: Some(7),
+            mode: Some(Mode::Audit),
+            thresholds: [("SSN".to_string(), 0.99)].into(),
+            ..Default::default()
+        });
+        let t = target(comment(), AuthorKind::EndUser, Intent::Content);
+        assert!(decide(&t, &[span(FieldKind::CommentBody, Label::Ssn, 0.95)], &cfg).is_empty());
+        let acts = decide(&t, &[span(FieldKind::CommentBody, Label::Phone, 0.95)], &cfg);
+        assert!(acts.iter().all(|a| a.mode == Mode::Audit));
+        let mut other = t.clone();
+        other.brand_id = Some(8);
+        let acts = decide(&other, &[span(FieldKind::CommentBody, Label::Ssn, 0.95)], &cfg);
+        assert!(acts.iter().all(|a| a.mode == Mode::Enforce) && !acts.is_empty());
+        cfg.rules[0].skip = true;
+        assert!(decide(&t, &[span(FieldKind::CommentBody, Label::Phone, 0.95)], &cfg).is_empty());
+    }
+
+    #[test]
+    fn ai_on_arrival_and_idempotency_key() {
+        let cfg = PolicyConfig {
+            ai_agent_deletion: AiDeletion::OnArrival,
+            ..Default::default()
+        };
+        let t = target(msg(), AuthorKind::AiAgent, Intent::Content);
+        let a = decide(&t, &[], &cfg);
+        assert_eq!(kinds(&a), vec![DeleteMessage]);
+        assert_eq!(a[0].reason, "ai_agent_content");
+        let b = decide(&t, &[], &cfg);
+        assert_eq!(a[0].idempotency_key(), b[0].idempotency_key());
+        let mut t2 = t.clone();
+        t2.object = ObjectRef::SunshineMessage {
+            app_id: "a".into(),
+            conversation_id: "c".into(),
+            message_id: "other".into(),
+        };
+        assert_ne!(
+            a[0].idempotency_key(),
+            decide(&t2, &[], &cfg)[0].idempotency_key()
+        );
+    }
+
+    #[test]
+    fn validation_names_keys() {
+        let mut cfg = PolicyConfig::default();
+        cfg.thresholds.insert("NOPE".into(), 2.0);
+        cfg.tags.push("has space".into());
+        let mut issues = Vec::new();
+        cfg.validate_into(&mut issues);
+        let keys: Vec<_> = issues.iter().map(|i| i.key.as_str()).collect();
+        assert!(keys.contains(&"policy.thresholds.NOPE"));
+        assert!(keys.contains(&"policy.tags[1]"));
+    }
+}

@@ -1,1 +1,233 @@
-//! (skeleton)
+//! HTTP transport (actix-web): routes, body limits, health/readiness, metrics, error → status.
+//!
+//! Owns: reading raw request bytes under a size limit, handing them with the headers to
+//! [`crate::pipeline::Pipeline`], and mapping its results to status codes and JSON bodies.
+//! Must not: parse JSON, decide policy, or log anything from a body. Error bodies carry bounded
+//! reason codes and fixed messages only.
+//!
+//! Status codes (the senders' retry rules make these matter — see `docs/operations.md`):
+//! - 200: accepted, duplicate, or authentic but irrelevant (Zendesk's circuit breaker counts 4xx).
+//! - 400: malformed headers or payload after a valid signature (not retried by either sender).
+//! - 401: missing/invalid signature or API key, stale/future timestamp, test secret.
+//! - 404: unknown tenant.
+//! - 413: body over `server.max_body_bytes`.
+//! - 503 + `Retry-After`: the store is unavailable or the service is shutting down — Zendesk
+//!   retries a 503 with `Retry-After` < 60 s and never retries a plain 500.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_LENGTH, ContentType, RETRY_AFTER};
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+
+use crate::ingest::Source;
+use crate::metrics::Metrics;
+use crate::pipeline::{Pipeline, PipelineError};
+use crate::store::Store;
+
+/// Shared state of the HTTP layer.
+pub struct AppState {
+    pub pipeline: Arc<Pipeline>,
+    pub metrics: Arc<Metrics>,
+    pub store: Arc<dyn Store>,
+    /// False once shutdown began (readiness fails, new webhooks get 503).
+    pub accepting: Arc<AtomicBool>,
+    pub max_body_bytes: usize,
+    pub retry_after_seconds: u64,
+}
+
+/// Registers the webhook routes.
+pub fn webhook_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/webhooks/zendesk", web::post().to(zendesk_default))
+        .route("/webhooks/zendesk/{tenant}", web::post().to(zendesk_tenant))
+        .route("/webhooks/sunshine", web::post().to(sunshine_default))
+        .route("/webhooks/sunshine/{tenant}", web::post().to(sunshine_tenant));
+}
+
+/// Registers health, readiness and metrics.
+pub fn ops_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics));
+}
+
+/// Tenant used when the route has no tenant segment.
+pub const DEFAULT_TENANT: &str = "default";
+
+async fn zendesk_default(
+    req: HttpRequest,
+    body: web::Payload,
+    st: web::Data<AppState>,
+) -> HttpResponse {
+    webhook(Source::Zendesk, DEFAULT_TENANT, req, body, st).await
+}
+
+async fn zendesk_tenant(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+    st: web::Data<AppState>,
+) -> HttpResponse {
+    webhook(Source::Zendesk, &path.into_inner(), req, body, st).await
+}
+
+async fn sunshine_default(
+    req: HttpRequest,
+    body: web::Payload,
+    st: web::Data<AppState>,
+) -> HttpResponse {
+    webhook(Source::Sunshine, DEFAULT_TENANT, req, body, st).await
+}
+
+async fn sunshine_tenant(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+    st: web::Data<AppState>,
+) -> HttpResponse {
+    webhook(Source::Sunshine, &path.into_inner(), req, body, st).await
+}
+
+struct InFlight<'a>(&'a Metrics);
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.dec();
+    }
+}
+
+async fn webhook(
+    source: Source,
+    tenant: &str,
+    req: HttpRequest,
+    payload: web::Payload,
+    st: web::Data<AppState>,
+) -> HttpResponse {
+    st.metrics.in_flight.inc();
+    let _guard = InFlight(&st.metrics);
+    let src = source.as_str();
+    if !st.accepting.load(Ordering::Acquire) {
+        st.metrics
+            .webhook_requests
+            .with_label_values(&[src, "error", "shutting_down"])
+            .inc();
+        return unavailable(&st, "shutting_down", "the service is shutting down; retry");
+    }
+    let body = match read_body(&req, payload, st.max_body_bytes).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => {
+            st.metrics
+                .verification_failures
+                .with_label_values(&[src, "body_too_large"])
+                .inc();
+            st.metrics
+                .webhook_requests
+                .with_label_values(&[src, "rejected", "body_too_large"])
+                .inc();
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "request body exceeds the configured limit",
+            );
+        }
+        Err(BodyError::Read) => {
+            st.metrics
+                .webhook_requests
+                .with_label_values(&[src, "rejected", "body_read_error"])
+                .inc();
+            return error(
+                StatusCode::BAD_REQUEST,
+                "body_read_error",
+                "the request body could not be read",
+            );
+        }
+    };
+    match st.pipeline.handle(source, tenant, req.headers(), &body).await {
+        Ok(report) => HttpResponse::Ok().json(report),
+        Err(PipelineError::Store(_)) => unavailable(
+            &st,
+            "store_unavailable",
+            "the durable store is unavailable; retry",
+        ),
+        Err(PipelineError::Verify(e)) => {
+            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+            error(status, e.reason(), &e.to_string())
+        }
+        Err(PipelineError::Parse(e)) => error(StatusCode::BAD_REQUEST, e.reason(), &e.to_string()),
+    }
+}
+
+enum BodyError {
+    TooLarge,
+    Read,
+}
+
+/// Reads the raw body, refusing (without buffering) anything over `limit` bytes.
+async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<web::Bytes, BodyError> {
+    if let Some(len) = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        && len > limit
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut buf = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| BodyError::Read)?;
+        if buf.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+fn error(status: StatusCode, reason: &str, message: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(ContentType::json())
+        .body(serde_json::json!({"error": reason, "message": message}).to_string())
+}
+
+fn unavailable(st: &AppState, reason: &str, message: &str) -> HttpResponse {
+    let mut r = error(StatusCode::SERVICE_UNAVAILABLE, reason, message);
+    if let Ok(v) = st.retry_after_seconds.to_string().parse() {
+        r.headers_mut().insert(RETRY_AFTER, v);
+    }
+    r
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+async fn readyz(st: web::Data<AppState>) -> HttpResponse {
+    let accepting = st.accepting.load(Ordering::Acquire);
+    let store_ok = st.store.ping().await.is_ok();
+    let rules = st.pipeline.detector.load().rule_count();
+    let body = serde_json::json!({
+        "accepting": accepting,
+        "store": if store_ok { "ok" } else { "unavailable" },
+        "rules": rules,
+    });
+    if accepting && store_ok && rules > 0 {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+async fn metrics(st: web::Data<AppState>) -> HttpResponse {
+    if let Ok(stats) = st.store.stats().await {
+        st.metrics.observe_queue(&stats);
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(st.metrics.encode())
+}

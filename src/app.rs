@@ -1,0 +1,327 @@
+//! Start-up and shutdown: builds every part from a [`Config`] and runs them.
+//!
+//! Owns: wiring (store, detector, verifiers, pipeline, HTTP server, workers), signal handling
+//! (SIGTERM/SIGINT: stop taking webhooks, finish in-flight ones, stop workers; SIGHUP: reload
+//! rules) and rule reloads. Must not: contain business rules — everything here is construction.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use arc_swap::ArcSwap;
+use secrecy::SecretString;
+use tokio::sync::watch;
+
+use crate::config::{Config, StoreBackend};
+use crate::detect::Detector;
+use crate::detect::fingerprint::Fingerprinter;
+use crate::enforce::worker::{Worker, WorkerSettings};
+use crate::enforce::{AuditExecutor, Executor};
+use crate::http::{AppState, ops_routes, webhook_routes};
+use crate::ingest::verify::{SunshineVerifier, ZendeskVerifier};
+use crate::metrics::Metrics;
+use crate::pipeline::Pipeline;
+use crate::store::Store;
+
+/// Opens the configured store.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    use secrecy::ExposeSecret;
+    Ok(match config.store.backend {
+        StoreBackend::Embedded => {
+            std::fs::create_dir_all(&config.store.path).with_context(|| {
+                format!(
+                    "store.path: cannot create {}",
+                    config.store.path.display()
+                )
+            })?;
+            Arc::new(
+                crate::store::embedded::EmbeddedStore::open(&config.store.path)
+                    .context("store.path: cannot open the embedded store")?,
+            )
+        }
+        StoreBackend::Redis => Arc::new(
+            crate::store::redis::RedisStore::connect(
+                config.store.redis_url.expose_secret(),
+                &config.store.redis_prefix,
+            )
+            .await
+            .context("store.redis_url: cannot connect to Redis")?,
+        ),
+    })
+}
+
+/// Loads and compiles the configured rules.
+pub fn load_detector(config: &Config) -> anyhow::Result<Detector> {
+    crate::patterns::load_detector(config.patterns.dir(), &config.patterns.jurisdictions)
+        .map_err(|e| anyhow::anyhow!("patterns: rule files are invalid:\n{e}"))
+}
+
+fn record_rules(metrics: &Metrics, d: &Detector) {
+    metrics.rules_loaded.reset();
+    for (label, n) in d.rules_per_label() {
+        metrics
+            .rules_loaded
+            .with_label_values(&[label.as_str()])
+            .set(n as i64);
+    }
+    metrics
+        .reload_last_success
+        .set((crate::store::now_ms() / 1000) as i64);
+}
+
+/// Rebuilds the detector off the hot path and swaps it in; a broken rule set leaves the running
+/// one unchanged. Returns whether the reload succeeded.
+pub fn reload_rules(config: &Config, slot: &ArcSwap<Detector>, metrics: &Metrics) -> bool {
+    match load_detector(config) {
+        Ok(d) => {
+            record_rules(metrics, &d);
+            let rules = d.rule_count();
+            slot.store(Arc::new(d));
+            metrics.reloads.with_label_values(&["success"]).inc();
+            tracing::info!(rules, "Rules reloaded.");
+            true
+        }
+        Err(e) => {
+            metrics.reloads.with_label_values(&["failure"]).inc();
+            // Rule-file errors name files, lines and reasons; they never contain scanned text.
+            tracing::error!(error = %format!("{e:#}"), "Rule reload failed; keeping the running rules.");
+            false
+        }
+    }
+}
+
+/// A built, not yet running, application.
+pub struct Application {
+    port: u16,
+    server: Option<actix_web::dev::Server>,
+    state: Arc<Shared>,
+}
+
+struct Shared {
+    config: Config,
+    metrics: Arc<Metrics>,
+    detector: Arc<ArcSwap<Detector>>,
+    accepting: Arc<AtomicBool>,
+    shutdown_tx: watch::Sender<bool>,
+    store: Arc<dyn Store>,
+}
+
+/// Handle to stop a running application (tests, signal handlers).
+#[derive(Clone)]
+pub struct ShutdownHandle {
+    state: Arc<Shared>,
+    server: Option<actix_web::dev::ServerHandle>,
+}
+
+impl ShutdownHandle {
+    /// Stops taking webhooks (readiness fails), lets in-flight requests finish, stops workers.
+    pub async fn shutdown(&self) {
+        self.state.accepting.store(false, Ordering::Release);
+        let _ = self.state.shutdown_tx.send(true);
+        if let Some(s) = &self.server {
+            s.stop(true).await;
+        }
+    }
+
+    /// Reloads rules now (what SIGHUP does).
+    pub fn reload(&self) -> bool {
+        reload_rules(&self.state.config, &self.state.detector, &self.state.metrics)
+    }
+}
+
+impl Application {
+    /// Builds everything from `config`. Binds the listener (port 0 picks a free port).
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        Self::build_with_executor(config, Arc::new(AuditExecutor)).await
+    }
+
+    /// Like [`Application::build`] with a chosen executor (tests inject fakes here).
+    pub async fn build_with_executor(
+        config: Config,
+        executor: Arc<dyn Executor>,
+    ) -> anyhow::Result<Application> {
+        let metrics = Arc::new(Metrics::new());
+        let detector = load_detector(&config)?;
+        record_rules(&metrics, &detector);
+        metrics.reloads.with_label_values(&["success"]).inc();
+        let detector = Arc::new(ArcSwap::from_pointee(detector));
+        let store = open_store(&config).await?;
+
+        let fingerprinter = match config.fingerprint_key() {
+            Some(k) => Fingerprinter::new(k),
+            None => {
+                tracing::warn!(
+                    "detect.fingerprint_key is not set: using a random per-process key; queued work cannot be matched after a restart."
+                );
+                let key: [u8; 32] = rand::random();
+                Fingerprinter::new(&key)
+            }
+        };
+        let tenants_zd = config
+            .tenants
+            .iter()
+            .map(|(n, t)| (n.clone(), t.zendesk_signing_secrets.clone()))
+            .collect::<Vec<(String, Vec<SecretString>)>>();
+        let tenants_sc = config
+            .tenants
+            .iter()
+            .map(|(n, t)| (n.clone(), t.sunshine_webhook_secrets.clone()))
+            .collect::<Vec<(String, Vec<SecretString>)>>();
+        let zendesk = ZendeskVerifier::new(
+            tenants_zd,
+            Duration::from_secs(config.verify.max_age_seconds),
+            Duration::from_secs(config.verify.max_future_skew_seconds),
+            config.verify.allow_test_secret,
+        )
+        .context("tenants: invalid Zendesk signing secrets")?;
+        let sunshine = SunshineVerifier::new(tenants_sc);
+        let policy = Arc::new(ArcSwap::from_pointee(config.policy.clone()));
+        let pipeline = Arc::new(Pipeline {
+            detector: detector.clone(),
+            policy,
+            fingerprinter,
+            zendesk,
+            sunshine,
+            author_rules: config.ingest.author.clone(),
+            store: store.clone(),
+            metrics: metrics.clone(),
+            min_score: config.patterns.min_score,
+            dedupe_ttl: Duration::from_secs(config.store.dedupe_ttl_seconds),
+        });
+        let accepting = Arc::new(AtomicBool::new(true));
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+
+        let listener = TcpListener::bind(&config.server.listen)
+            .with_context(|| format!("server.listen: cannot bind {}", config.server.listen))?;
+        let port = listener.local_addr()?.port();
+
+        let state = web::Data::new(AppState {
+            pipeline: pipeline.clone(),
+            metrics: metrics.clone(),
+            store: store.clone(),
+            accepting: accepting.clone(),
+            max_body_bytes: config.server.max_body_bytes,
+            retry_after_seconds: config.server.retry_after_seconds,
+        });
+        // Worker-only replicas serve health, readiness and metrics but no webhooks.
+        let ingest = config.server.ingest_enabled;
+        let mut http = HttpServer::new(move || {
+            App::new().app_data(state.clone()).configure(|c| {
+                if ingest {
+                    webhook_routes(c);
+                }
+                ops_routes(c);
+            })
+        })
+        .disable_signals()
+        .shutdown_timeout(config.server.shutdown_grace_seconds)
+        .listen(listener)?;
+        if config.server.http_workers > 0 {
+            http = http.workers(config.server.http_workers);
+        } else if !ingest {
+            http = http.workers(1);
+        }
+        let server = Some(http.run());
+
+        if config.server.worker_enabled {
+            let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into());
+            let worker = Worker {
+                store: store.clone(),
+                metrics: metrics.clone(),
+                executor,
+                settings: WorkerSettings {
+                    consumer: format!("{host}-{}", std::process::id()),
+                    concurrency: config.worker.concurrency,
+                    lease: Duration::from_secs(config.worker.lease_seconds),
+                    max_attempts: config.worker.max_attempts,
+                    backoff_base: Duration::from_millis(config.worker.backoff_base_ms),
+                    backoff_cap: Duration::from_millis(config.worker.backoff_cap_ms),
+                    poll_interval: Duration::from_millis(config.worker.poll_interval_ms),
+                },
+            };
+            tokio::spawn(worker.run(shutdown_rx));
+        }
+
+        Ok(Application {
+            port,
+            server,
+            state: Arc::new(Shared {
+                config,
+                metrics,
+                detector,
+                accepting,
+                shutdown_tx,
+                store,
+            }),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.state.metrics.clone()
+    }
+
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.state.store.clone()
+    }
+
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            state: self.state.clone(),
+            server: self.server.as_ref().map(|s| s.handle()),
+        }
+    }
+
+    /// Runs until the server stops (via a [`ShutdownHandle`]).
+    pub async fn run_until_stopped(mut self) -> anyhow::Result<()> {
+        if let Some(server) = self.server.take() {
+            server.await?;
+        }
+        Ok(())
+    }
+
+    /// Runs with signal handling: SIGTERM/SIGINT shut down gracefully, SIGHUP reloads rules.
+    pub async fn run_with_signals(self) -> anyhow::Result<()> {
+        let handle = self.shutdown_handle();
+        let grace = Duration::from_secs(self.state.config.server.shutdown_grace_seconds);
+        tracing::info!(port = self.port, summary = %self.state.config.redacted_summary(), "phi-guard serving.");
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut term = signal(SignalKind::terminate())?;
+            let mut int = signal(SignalKind::interrupt())?;
+            let mut hup = signal(SignalKind::hangup())?;
+            let h = handle.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = term.recv() => break,
+                        _ = int.recv() => break,
+                        _ = hup.recv() => { h.reload(); continue; }
+                    }
+                }
+                tracing::info!("Shutdown requested: no longer ready, draining in-flight requests.");
+                let _ = tokio::time::timeout(grace, h.shutdown()).await;
+            });
+        }
+        #[cfg(not(unix))]
+        {
+            let h = handle.clone();
+            tokio::spawn(async move {
+                let _ = tokio::signal::ctrl_c().await;
+                let _ = tokio::time::timeout(grace, h.shutdown()).await;
+            });
+        }
+        self.run_until_stopped().await?;
+        // Give the worker a moment to settle the batch it holds (its leases expire otherwise).
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        tracing::info!("phi-guard stopped.");
+        Ok(())
+    }
+}
