@@ -604,7 +604,8 @@ impl Store for EmbeddedStore {
             let mut tx = Tx::open(txn)?;
             let mut rec = tx.take_lease(&item)?;
             rec.attempts = rec.attempts.saturating_add(1);
-            tx.make_ready(&item.id, &mut rec, at_ms)
+            // A time in the past means "now": keep FIFO order behind older ready items.
+            tx.make_ready(&item.id, &mut rec, at_ms.max(now_ms()))
         })
         .await
     }
