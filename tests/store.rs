@@ -27,7 +27,11 @@ static REDIS: OnceLock<Option<RedisServer>> = OnceLock::new();
 /// tests are skipped (`PHI_GUARD_SKIP_REDIS=1` and no binary).
 async fn shared_redis(test: &str) -> Option<RedisStore> {
     let server = REDIS.get_or_init(RedisServer::start).as_ref()?;
-    let prefix = format!("t-{test}-{}-{:x}", std::process::id(), rand::random::<u32>());
+    let prefix = format!(
+        "t-{test}-{}-{:x}",
+        std::process::id(),
+        rand::random::<u32>()
+    );
     Some(
         RedisStore::connect(&server.url(), &prefix)
             .await
@@ -219,7 +223,10 @@ fn embedded_survives_kill_9() {
         let ids: std::collections::HashSet<String> = items.into_iter().map(|l| l.id).collect();
         for n in &acked {
             for suffix in ["a", "b"] {
-                assert!(ids.contains(&format!("i{n}-{suffix}")), "acked item i{n} lost");
+                assert!(
+                    ids.contains(&format!("i{n}-{suffix}")),
+                    "acked item i{n} lost"
+                );
             }
         }
         // Nothing but acknowledged events plus at most the one in flight per round, and never
@@ -309,7 +316,9 @@ async fn redis_down_is_unavailable_without_hanging() {
     s.enqueue(&[work("w")]).await.unwrap();
     server.stop();
     let t = Instant::now();
-    let r = s.submit(&[submission("lost", 1, vec![work("x")])], DAY).await;
+    let r = s
+        .submit(&[submission("lost", 1, vec![work("x")])], DAY)
+        .await;
     assert!(matches!(r, Err(StoreError::Unavailable(_))), "{r:?}");
     assert!(matches!(s.ping().await, Err(StoreError::Unavailable(_))));
     assert!(matches!(
@@ -324,7 +333,10 @@ async fn redis_down_is_unavailable_without_hanging() {
     );
     server.restart();
     eventually("ping after restart", || s.ping()).await;
-    assert!(!s.seen("lost").await.unwrap(), "a failed submit was recorded");
+    assert!(
+        !s.seen("lost").await.unwrap(),
+        "a failed submit was recorded"
+    );
     let l = s.lease("c", 10, LONG).await.unwrap();
     assert_eq!(l.len(), 1);
 

@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::{Leased, NewWork, Store, StoreError, SubmitOutcome, Submission, now_ms};
+use super::{Leased, NewWork, Store, StoreError, Submission, SubmitOutcome, now_ms};
 
 const LONG: Duration = Duration::from_secs(60);
 const DAY: Duration = Duration::from_secs(86_400);
@@ -99,7 +99,11 @@ pub async fn case_ttl_expiry<S: Store>(s: Arc<S>) {
         .submit(&[submission("k", 2, vec![work("t3")])], ttl)
         .await
         .unwrap();
-    assert_eq!(later, vec![SubmitOutcome::Accepted], "expired key must be new");
+    assert_eq!(
+        later,
+        vec![SubmitOutcome::Accepted],
+        "expired key must be new"
+    );
     let got = lease_all(&*s, 10, LONG).await;
     assert_eq!(ids(&got), vec!["t1", "t3"]);
 }
@@ -107,7 +111,9 @@ pub async fn case_ttl_expiry<S: Store>(s: Arc<S>) {
 /// Several submissions in one call: each gets its own outcome in order, a key repeated inside
 /// the batch is a duplicate, empty item lists are recorded, every accepted item is enqueued.
 pub async fn case_multi_submission<S: Store>(s: Arc<S>) {
-    s.submit(&[submission("old", 9, vec![])], DAY).await.unwrap();
+    s.submit(&[submission("old", 9, vec![])], DAY)
+        .await
+        .unwrap();
     let batch = vec![
         submission("a", 1, vec![work("a1"), work("a2")]),
         submission("old", 8, vec![work("never1")]),
@@ -248,7 +254,10 @@ pub async fn case_retry<S: Store>(s: Arc<S>) {
     s.retry(&l[0], now_ms() + 300).await.unwrap();
     let st = s.stats().await.unwrap();
     assert_eq!((st.ready, st.delayed, st.leased), (0, 1, 0), "{st:?}");
-    assert!(lease_all(&*s, 1, LONG).await.is_empty(), "retry time ignored");
+    assert!(
+        lease_all(&*s, 1, LONG).await.is_empty(),
+        "retry time ignored"
+    );
     tokio::time::sleep(Duration::from_millis(450)).await;
     let l = lease_all(&*s, 1, LONG).await;
     assert_eq!(l.len(), 1);
@@ -276,7 +285,9 @@ pub async fn case_release<S: Store>(s: Arc<S>) {
 
 /// Dead-letter, list (oldest first, bounded reason), replay (attempts reset), drop.
 pub async fn case_dead_letter<S: Store>(s: Arc<S>) {
-    s.enqueue(&[work("d1"), work("d2"), work("d3")]).await.unwrap();
+    s.enqueue(&[work("d1"), work("d2"), work("d3")])
+        .await
+        .unwrap();
     let l = lease_all(&*s, 3, LONG).await;
     s.retry(&l[0], 0).await.unwrap();
     let d1 = lease_all(&*s, 1, LONG).await.remove(0);
@@ -292,14 +303,20 @@ pub async fn case_dead_letter<S: Store>(s: Arc<S>) {
         dlq.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
         vec!["d1", "d2", "d3"]
     );
-    assert_eq!(dlq[0].attempts, 2, "attempts count the dead-lettered attempt");
+    assert_eq!(
+        dlq[0].attempts, 2,
+        "attempts count the dead-lettered attempt"
+    );
     assert_eq!(dlq[0].reason, "max_attempts");
     assert_eq!(dlq[0].payload, work("d1").payload);
     assert!(dlq[1].reason.len() <= 64, "reason must be bounded");
     assert!(dlq[0].dead_at_ms > 0 && dlq[0].dead_at_ms <= now_ms() + 1000);
     assert_eq!(s.dlq_list(1).await.unwrap().len(), 1);
     assert!(s.dlq_list(0).await.unwrap().is_empty());
-    assert!(lease_all(&*s, 10, LONG).await.is_empty(), "dead items leased");
+    assert!(
+        lease_all(&*s, 10, LONG).await.is_empty(),
+        "dead items leased"
+    );
 
     assert!(s.dlq_replay("d1").await.unwrap());
     assert!(!s.dlq_replay("d1").await.unwrap(), "replayed twice");
@@ -312,7 +329,10 @@ pub async fn case_dead_letter<S: Store>(s: Arc<S>) {
     assert!(s.dlq_drop("d2").await.unwrap());
     assert!(!s.dlq_drop("d2").await.unwrap());
     assert!(!s.dlq_drop("nope").await.unwrap());
-    assert!(!s.dlq_drop("d1").await.unwrap(), "acked item is not in the DLQ");
+    assert!(
+        !s.dlq_drop("d1").await.unwrap(),
+        "acked item is not in the DLQ"
+    );
     let dlq = s.dlq_list(10).await.unwrap();
     assert_eq!(dlq.len(), 1);
     assert_eq!(dlq[0].id, "d3");
@@ -430,10 +450,7 @@ pub async fn case_concurrency<S: Store>(s: Arc<S>) {
                     .await
                     .unwrap();
                 accepted += usize::from(out == [SubmitOutcome::Accepted]);
-                let out = s
-                    .submit(&[submission(&key, 1, items)], DAY)
-                    .await
-                    .unwrap();
+                let out = s.submit(&[submission(&key, 1, items)], DAY).await.unwrap();
                 assert_eq!(out, vec![SubmitOutcome::Duplicate]);
             }
             accepted
@@ -447,12 +464,14 @@ pub async fn case_concurrency<S: Store>(s: Arc<S>) {
     for w in workers {
         w.await.unwrap();
     }
-    let processed = processed.lock().unwrap();
-    assert_eq!(processed.len(), expected, "not every item was processed");
-    assert!(
-        processed.values().all(|&n| n == 1),
-        "an item was processed twice"
-    );
+    {
+        let processed = processed.lock().unwrap();
+        assert_eq!(processed.len(), expected, "not every item was processed");
+        assert!(
+            processed.values().all(|&n| n == 1),
+            "an item was processed twice"
+        );
+    }
     let st = s.stats().await.unwrap();
     assert_eq!((st.ready, st.delayed, st.leased, st.dead), (0, 0, 0, 0));
 }

@@ -37,7 +37,7 @@ use async_trait::async_trait;
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
 use super::{
-    DeadItem, Leased, NewWork, QueueStats, Store, StoreError, SubmitOutcome, Submission, now_ms,
+    DeadItem, Leased, NewWork, QueueStats, Store, StoreError, Submission, SubmitOutcome, now_ms,
 };
 
 const DEDUPE: TableDefinition<&str, &[u8]> = TableDefinition::new("dedupe");
@@ -84,9 +84,19 @@ fn db_err(e: impl Into<redb::Error>) -> StoreError {
 /// Where an item is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
-    Ready { at: u64, seq: u64 },
-    Leased { token: String, deadline: u64 },
-    Dead { reason: String, dead_at: u64, dlq_seq: u64 },
+    Ready {
+        at: u64,
+        seq: u64,
+    },
+    Leased {
+        token: String,
+        deadline: u64,
+    },
+    Dead {
+        reason: String,
+        dead_at: u64,
+        dlq_seq: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,7 +148,8 @@ impl<'a> Reader<'a> {
     }
     fn string(&mut self) -> Result<String, StoreError> {
         let b = self.bytes()?;
-        String::from_utf8(b.to_vec()).map_err(|_| StoreError::Corrupt("item record: bad utf-8".into()))
+        String::from_utf8(b.to_vec())
+            .map_err(|_| StoreError::Corrupt("item record: bad utf-8".into()))
     }
 }
 
@@ -287,7 +298,9 @@ impl<'t> Tx<'t> {
     }
 
     fn put(&mut self, id: &str, rec: &Record) -> Result<(), StoreError> {
-        self.items.insert(id, rec.encode().as_slice()).map_err(db_err)?;
+        self.items
+            .insert(id, rec.encode().as_slice())
+            .map_err(db_err)?;
         Ok(())
     }
 
@@ -383,11 +396,7 @@ impl EmbeddedStore {
         .await
     }
 
-    fn lease_blocking(
-        db: &Database,
-        max: usize,
-        lease_ms: u64,
-    ) -> Result<Vec<Leased>, StoreError> {
+    fn lease_blocking(db: &Database, max: usize, lease_ms: u64) -> Result<Vec<Leased>, StoreError> {
         let now = now_ms();
         // Cheap read first: idle pollers must not cost an fsync.
         {
@@ -442,7 +451,9 @@ impl EmbeddedStore {
                     deadline,
                 };
                 tx.put(&id, &rec)?;
-                tx.leases.insert((deadline, id.as_str()), ()).map_err(db_err)?;
+                tx.leases
+                    .insert((deadline, id.as_str()), ())
+                    .map_err(db_err)?;
                 out.push(Leased {
                     id,
                     tenant: rec.tenant,
@@ -517,7 +528,8 @@ fn submit_blocking(
                 encode_dedupe(&s.body_hash, expiry).as_slice(),
             )
             .map_err(db_err)?;
-        exp.insert((expiry, s.dedupe_key.as_str()), ()).map_err(db_err)?;
+        exp.insert((expiry, s.dedupe_key.as_str()), ())
+            .map_err(db_err)?;
         for w in &s.items {
             tx.enqueue(w, now)?;
         }

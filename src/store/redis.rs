@@ -50,9 +50,7 @@ use async_trait::async_trait;
 use redis::Value;
 use redis::aio::ConnectionManager;
 
-use super::{
-    DeadItem, Leased, NewWork, QueueStats, Store, StoreError, SubmitOutcome, Submission,
-};
+use super::{DeadItem, Leased, NewWork, QueueStats, Store, StoreError, Submission, SubmitOutcome};
 
 /// Connection and response timeout: a call against an unreachable Redis fails after this.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);

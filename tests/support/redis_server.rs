@@ -160,8 +160,8 @@ impl RedisServer {
                 && matches!(r.watchdog.try_wait(), Ok(Some(_)))
             {
                 self.running = None;
-                let log = std::fs::read_to_string(self.dir.path().join("redis.log"))
-                    .unwrap_or_default();
+                let log =
+                    std::fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default();
                 return Err(format!(
                     "redis-server exited on port {}: {}",
                     self.port,
@@ -171,7 +171,10 @@ impl RedisServer {
             std::thread::sleep(Duration::from_millis(20));
         }
         self.kill9();
-        Err(format!("redis-server on port {} did not answer PING", self.port))
+        Err(format!(
+            "redis-server on port {} did not answer PING",
+            self.port
+        ))
     }
 
     /// The server's process id, while it runs.
