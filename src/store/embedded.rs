@@ -101,78 +101,52 @@ fn dup(e: &StoreError) -> StoreError {
     }
 }
 
-/// A write operation run by the writer thread inside a shared transaction.
+/// A write operation run by the writer thread inside a shared transaction. Re-runnable: if
+/// the transaction it ran in is aborted because of another operation, it runs again in the next.
 trait Job: Send {
-    /// Runs the operation. Returns its pending answer and, if it failed in a way that may have
-    /// left partial writes (anything but `NotFound`, which every operation checks before
-    /// writing), the error that aborts the whole transaction.
-    fn run(self: Box<Self>, txn: &redb::WriteTransaction)
-    -> (Box<dyn Pending>, Option<StoreError>);
-    /// Answers with `e` without running.
-    fn fail(self: Box<Self>, e: StoreError);
-}
-
-/// An operation's answer, sent once the transaction's fate is known.
-trait Pending: Send {
+    /// Runs the operation and keeps its result. Returns `true` if it failed in a way that may
+    /// have left partial writes (anything but `NotFound`, which every operation checks before
+    /// writing): the transaction must then be aborted.
+    fn run(&mut self, txn: &redb::WriteTransaction) -> bool;
+    /// Answers the caller: its result, unless the commit failed.
     fn finish(self: Box<Self>, commit_error: Option<StoreError>);
 }
 
 struct OpJob<T, F> {
     op: F,
-    reply: tokio::sync::oneshot::Sender<Result<T, StoreError>>,
-}
-
-struct OpPending<T> {
-    out: Result<T, StoreError>,
+    out: Option<Result<T, StoreError>>,
     reply: tokio::sync::oneshot::Sender<Result<T, StoreError>>,
 }
 
 impl<T, F> Job for OpJob<T, F>
 where
     T: Send + 'static,
-    F: FnOnce(&redb::WriteTransaction) -> Result<T, StoreError> + Send + 'static,
+    F: Fn(&redb::WriteTransaction) -> Result<T, StoreError> + Send + 'static,
 {
-    fn run(
-        self: Box<Self>,
-        txn: &redb::WriteTransaction,
-    ) -> (Box<dyn Pending>, Option<StoreError>) {
-        let op = self.op;
+    fn run(&mut self, txn: &redb::WriteTransaction) -> bool {
+        let op = &self.op;
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| op(txn)))
             .unwrap_or_else(|_| Err(StoreError::Unavailable("store operation panicked".into())));
-        let poison = match &out {
-            Err(StoreError::NotFound(_)) | Ok(_) => None,
-            Err(e) => Some(dup(e)),
-        };
-        (
-            Box::new(OpPending {
-                out,
-                reply: self.reply,
-            }),
-            poison,
-        )
+        let poison = !matches!(out, Ok(_) | Err(StoreError::NotFound(_)));
+        self.out = Some(out);
+        poison
     }
 
-    fn fail(self: Box<Self>, e: StoreError) {
-        let _ = self.reply.send(Err(e));
-    }
-}
-
-impl<T: Send> Pending for OpPending<T> {
     fn finish(self: Box<Self>, commit_error: Option<StoreError>) {
         let r = match (self.out, commit_error) {
-            (Err(e), _) => Err(e),
-            (Ok(_), Some(e)) => Err(e),
-            (Ok(v), None) => Ok(v),
+            (_, Some(e)) => Err(e),
+            (Some(out), None) => out,
+            (None, None) => Err(StoreError::Unavailable("store operation not run".into())),
         };
         let _ = self.reply.send(r);
     }
 }
 
 /// The writer thread: group commit. Takes every queued operation (up to [`MAX_BATCH`]), runs
-/// them in order in one write transaction and commits it with one fsync, then answers them.
+/// them in order in one write transaction, commits it with one fsync, then answers them.
 /// Operations see the writes of those before them, so the result is the same as running them
-/// one by one. If one fails after possibly writing, the transaction is aborted: the operations
-/// already run in it get an error (nothing of theirs was written), the rest run in the next one.
+/// one by one. If one fails after possibly writing, the transaction is aborted, that operation
+/// gets its error and the others of the batch run again in a fresh transaction.
 fn writer_loop(db: Arc<Database>, mut jobs: tokio::sync::mpsc::Receiver<Box<dyn Job>>) {
     let mut carry: std::collections::VecDeque<Box<dyn Job>> = std::collections::VecDeque::new();
     loop {
@@ -193,32 +167,34 @@ fn writer_loop(db: Arc<Database>, mut jobs: tokio::sync::mpsc::Receiver<Box<dyn 
             Err(e) => {
                 let e = db_err(e);
                 for j in carry.drain(..) {
-                    j.fail(dup(&e));
+                    j.finish(Some(dup(&e)));
                 }
                 continue;
             }
         };
-        let mut pending: Vec<Box<dyn Pending>> = Vec::with_capacity(carry.len());
-        let mut poison = None;
-        while let Some(j) = carry.pop_front() {
-            let (p, err) = j.run(&txn);
-            pending.push(p);
-            if err.is_some() {
-                poison = err;
+        let mut ran: Vec<Box<dyn Job>> = Vec::with_capacity(carry.len());
+        let mut poisoned = None;
+        while let Some(mut j) = carry.pop_front() {
+            if j.run(&txn) {
+                poisoned = Some(j);
                 break;
             }
+            ran.push(j);
         }
-        let commit_error = match poison {
-            Some(e) => {
+        match poisoned {
+            Some(bad) => {
                 let _ = txn.abort();
-                Some(StoreError::Unavailable(format!(
-                    "write batch aborted by another operation: {e}"
-                )))
+                bad.finish(None);
+                for j in ran.into_iter().rev() {
+                    carry.push_front(j);
+                }
             }
-            None => txn.commit().err().map(db_err),
-        };
-        for p in pending {
-            p.finish(commit_error.as_ref().map(dup));
+            None => {
+                let commit_error = txn.commit().err().map(db_err);
+                for j in ran {
+                    j.finish(commit_error.as_ref().map(dup));
+                }
+            }
         }
     }
 }
@@ -560,14 +536,18 @@ impl EmbeddedStore {
     async fn write<T, F>(&self, op: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&redb::WriteTransaction) -> Result<T, StoreError> + Send + 'static,
+        F: Fn(&redb::WriteTransaction) -> Result<T, StoreError> + Send + 'static,
     {
         let gone = || StoreError::Unavailable("store writer stopped".into());
         let jobs = self.inner.jobs.as_ref().ok_or_else(gone)?;
         let (reply, answer) = tokio::sync::oneshot::channel();
-        jobs.send(Box::new(OpJob { op, reply }))
-            .await
-            .map_err(|_| gone())?;
+        jobs.send(Box::new(OpJob {
+            op,
+            out: None,
+            reply,
+        }))
+        .await
+        .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
 
@@ -822,7 +802,7 @@ impl Store for EmbeddedStore {
             tx.dlq.insert(dlq_seq, item.id.as_str()).map_err(db_err)?;
             rec.attempts = rec.attempts.saturating_add(1);
             rec.state = State::Dead {
-                reason,
+                reason: reason.clone(),
                 dead_at: now_ms(),
                 dlq_seq,
             };
@@ -1034,6 +1014,62 @@ mod tests {
         let mut bad = bytes.clone();
         bad[0] = 99;
         assert!(matches!(Record::decode(&bad), Err(StoreError::Corrupt(_))));
+    }
+
+    /// A write op that sets cursor `name` and then fails with `err`.
+    async fn failing_write(
+        s: &EmbeddedStore,
+        name: String,
+        err: fn() -> StoreError,
+    ) -> Result<(), StoreError> {
+        s.write(move |txn| {
+            let mut t = txn.open_table(CURSORS).map_err(db_err)?;
+            t.insert(name.as_str(), "written").map_err(db_err)?;
+            Err(err())
+        })
+        .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_failed_write_leaves_nothing_and_does_not_fail_its_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = EmbeddedStore::open(dir.path()).unwrap();
+        let r = failing_write(&s, "x".into(), || StoreError::Corrupt("boom".into())).await;
+        assert!(matches!(r, Err(StoreError::Corrupt(_))));
+        assert_eq!(s.get_cursor("x").await.unwrap(), None);
+
+        // Many concurrent writers so batches mix good and failing operations.
+        let mut tasks = Vec::new();
+        for i in 0..96u32 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                let name = format!("c{i}");
+                match i % 3 {
+                    0 => s.set_cursor(&name, "ok").await,
+                    1 => failing_write(&s, name, || StoreError::Corrupt("boom".into())).await,
+                    _ => failing_write(&s, name, || StoreError::NotFound("gone".into())).await,
+                }
+            }));
+        }
+        for (i, t) in tasks.into_iter().enumerate() {
+            let r = t.await.unwrap();
+            let got = s.get_cursor(&format!("c{i}")).await.unwrap();
+            match i % 3 {
+                0 => {
+                    assert!(r.is_ok(), "good write {i} failed: {r:?}");
+                    assert_eq!(got.as_deref(), Some("ok"));
+                }
+                1 => {
+                    assert!(matches!(r, Err(StoreError::Corrupt(_))));
+                    assert_eq!(got, None, "aborted write {i} is visible");
+                }
+                _ => {
+                    // NotFound is checked before writing by every real operation; this op
+                    // breaks that rule on purpose: its error is returned, the batch commits.
+                    assert!(matches!(r, Err(StoreError::NotFound(_))));
+                }
+            }
+        }
     }
 
     #[test]
