@@ -23,12 +23,19 @@
 //!   is "new" again even before it is purged.
 //! - `items`: id → record (tenant, kind, payload, attempts, enqueued_at, state). The state says
 //!   where the item is: ready at (available_at, seq), leased (token, deadline) or dead.
-//! - `ready`: (available_at_ms, seq) → id. Ready items, delayed items (`not_before`) and retries
-//!   are one index: an item is leasable once `available_at_ms <= now`; FIFO by seq within a ms.
+//! - `ready`: (available_at_ms, seq) → id, items leasable now, in FIFO order (by the time they
+//!   became available, then enqueue order). `delayed`: same key, for items with a future
+//!   `not_before` or retry time; `lease` moves the due ones to `ready` first (like the Redis
+//!   store), so `stats` reads both counts in O(1) (`len`).
 //! - `leases`: (deadline_ms, id) → (). `lease` first moves items whose deadline passed back to
 //!   `ready` (attempt count kept), then pops due items from `ready`. O(log n) per item.
 //! - `dlq`: seq → id (oldest first); `audit`: seq → bytes (append-only); `cursors`: name → value;
 //!   `meta`: counters (`seq`, `dlq_seq`, `audit_seq`).
+//!
+//! Enqueueing an id that already exists (queued, leased or dead) does nothing: the id is the
+//! item's idempotency key (both stores). A delayed item whose time has come counts as
+//! `delayed` in `stats` until the next `lease` moves it. Dropping the last clone joins the
+//! writer thread (it finishes its queued writes first), so the file can be reopened at once.
 //!
 //! A lease token is 128 random bits. Ack / retry / release / dead-letter compare it with the
 //! item's current token, so a worker whose lease expired and was handed to another worker gets
@@ -49,6 +56,7 @@ const DEDUPE: TableDefinition<&str, &[u8]> = TableDefinition::new("dedupe");
 const DEDUPE_EXP: TableDefinition<(u64, &str), ()> = TableDefinition::new("dedupe_exp");
 const ITEMS: TableDefinition<&str, &[u8]> = TableDefinition::new("items");
 const READY: TableDefinition<(u64, u64), &str> = TableDefinition::new("ready");
+const DELAYED: TableDefinition<(u64, u64), &str> = TableDefinition::new("delayed");
 const LEASES: TableDefinition<(u64, &str), ()> = TableDefinition::new("leases");
 const DLQ: TableDefinition<u64, &str> = TableDefinition::new("dlq");
 const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
@@ -60,6 +68,9 @@ pub const DB_FILE: &str = "phi-guard.redb";
 
 /// Expired dedupe keys purged per `submit` (bounded work per request).
 const PURGE_BATCH: usize = 256;
+
+/// Due delayed items moved to `ready` per `lease` call.
+const MOVE_BATCH: usize = 1000;
 
 /// Longest dead-letter reason kept (reasons are short bounded codes).
 const MAX_REASON_LEN: usize = 64;
@@ -396,6 +407,7 @@ fn bounded_reason(reason: &str) -> String {
 struct Tx<'t> {
     items: redb::Table<'t, &'static str, &'static [u8]>,
     ready: redb::Table<'t, (u64, u64), &'static str>,
+    delayed: redb::Table<'t, (u64, u64), &'static str>,
     leases: redb::Table<'t, (u64, &'static str), ()>,
     dlq: redb::Table<'t, u64, &'static str>,
     meta: redb::Table<'t, &'static str, u64>,
@@ -406,6 +418,7 @@ impl<'t> Tx<'t> {
         Ok(Tx {
             items: txn.open_table(ITEMS).map_err(db_err)?,
             ready: txn.open_table(READY).map_err(db_err)?,
+            delayed: txn.open_table(DELAYED).map_err(db_err)?,
             leases: txn.open_table(LEASES).map_err(db_err)?,
             dlq: txn.open_table(DLQ).map_err(db_err)?,
             meta: txn.open_table(META).map_err(db_err)?,
@@ -438,10 +451,14 @@ impl<'t> Tx<'t> {
         Ok(())
     }
 
-    /// Puts a record in the ready index at `at`.
+    /// Makes a record leasable from `at`: in `ready`, or in `delayed` if `at` is in the future.
     fn make_ready(&mut self, id: &str, rec: &mut Record, at: u64) -> Result<(), StoreError> {
         let seq = self.next("seq")?;
-        self.ready.insert((at, seq), id).map_err(db_err)?;
+        if at > now_ms() {
+            self.delayed.insert((at, seq), id).map_err(db_err)?;
+        } else {
+            self.ready.insert((at, seq), id).map_err(db_err)?;
+        }
         rec.state = State::Ready { at, seq };
         self.put(id, rec)
     }
@@ -557,8 +574,10 @@ impl EmbeddedStore {
         let now = now_ms();
         let rtxn = db.begin_read().map_err(db_err)?;
         let ready = rtxn.open_table(READY).map_err(db_err)?;
+        let delayed = rtxn.open_table(DELAYED).map_err(db_err)?;
         let leases = rtxn.open_table(LEASES).map_err(db_err)?;
-        let due = matches!(ready.first().map_err(db_err)?, Some((k, _)) if k.value().0 <= now);
+        let due = !ready.is_empty().map_err(db_err)?
+            || matches!(delayed.first().map_err(db_err)?, Some((k, _)) if k.value().0 <= now);
         let expired = matches!(leases.first().map_err(db_err)?, Some((k, _)) if k.value().0 <= now);
         Ok(due || expired)
     }
@@ -571,6 +590,19 @@ impl EmbeddedStore {
         let now = now_ms();
         let out = {
             let mut tx = Tx::open(txn)?;
+            // Due delayed items (not_before / retry time reached) become ready.
+            let mut due_delayed = Vec::new();
+            for entry in tx.delayed.iter().map_err(db_err)? {
+                let (k, v) = entry.map_err(db_err)?;
+                if k.value().0 > now || due_delayed.len() >= MOVE_BATCH {
+                    break;
+                }
+                due_delayed.push((k.value(), v.value().to_string()));
+            }
+            for (key, id) in due_delayed {
+                tx.delayed.remove(key).map_err(db_err)?;
+                tx.ready.insert(key, id.as_str()).map_err(db_err)?;
+            }
             // Reclaim expired leases: back to ready, attempts kept.
             let mut expired = Vec::new();
             for entry in tx.leases.iter().map_err(db_err)? {
@@ -589,7 +621,7 @@ impl EmbeddedStore {
             }
             // Pop due items in (available_at, seq) order.
             let mut due = Vec::new();
-            for entry in tx.ready.range(..=(now, u64::MAX)).map_err(db_err)? {
+            for entry in tx.ready.iter().map_err(db_err)? {
                 if due.len() >= max {
                     break;
                 }
@@ -885,21 +917,16 @@ impl Store for EmbeddedStore {
             let now = now_ms();
             let rtxn = db.begin_read().map_err(db_err)?;
             let ready = rtxn.open_table(READY).map_err(db_err)?;
+            let delayed = rtxn.open_table(DELAYED).map_err(db_err)?;
             let leases = rtxn.open_table(LEASES).map_err(db_err)?;
             let dlq = rtxn.open_table(DLQ).map_err(db_err)?;
-            let total = ready.len().map_err(db_err)?;
-            // Cost: O(delayed items), which are few compared to the backlog in practice.
-            let delayed = ready
-                .range((now.saturating_add(1), 0)..)
-                .map_err(db_err)?
-                .count() as u64;
             let oldest_ready_age_ms = match ready.first().map_err(db_err)? {
-                Some((k, _)) if k.value().0 <= now => now - k.value().0,
-                _ => 0,
+                Some((k, _)) => now.saturating_sub(k.value().0),
+                None => 0,
             };
             Ok(QueueStats {
-                ready: total.saturating_sub(delayed),
-                delayed,
+                ready: ready.len().map_err(db_err)?,
+                delayed: delayed.len().map_err(db_err)?,
                 leased: leases.len().map_err(db_err)?,
                 dead: dlq.len().map_err(db_err)?,
                 oldest_ready_age_ms,
