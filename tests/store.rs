@@ -386,3 +386,20 @@ async fn redis_keys_share_one_hash_tag_and_prefix_is_validated() {
         ));
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_audit_stream_is_trimmed_when_capped() {
+    let Some(s) = shared_redis("audit_cap").await else {
+        return;
+    };
+    let s = s.with_audit_max_len(50);
+    for i in 0..600 {
+        s.append_audit(format!("{{\"n\":{i}}}").as_bytes())
+            .await
+            .unwrap();
+    }
+    let all = s.audit_tail(10_000).await.unwrap();
+    // `MAXLEN ~` trims whole stream nodes (100 entries by default), so "about" 50.
+    assert!(all.len() >= 50 && all.len() < 300, "{} records", all.len());
+    assert_eq!(all.last().unwrap(), b"{\"n\":599}");
+}
