@@ -945,6 +945,50 @@ mod tests {
     }
 
     #[test]
+    fn extreme_but_valid_timestamps_do_not_panic() {
+        let v = verifier(&[SECRET_A]);
+        let now = at(TS);
+        for (ts, want) in [
+            ("0000-01-01T00:00:00Z", Err(VerifyError::StaleTimestamp)),
+            ("9999-12-31T23:59:59Z", Err(VerifyError::FutureTimestamp)),
+            ("2024-12-31T23:59:60Z", Ok(())),
+            ("2025-01-01T23:59:00+23:59", Ok(())),
+            ("2024-12-31T00:00:00-23:59", Ok(())),
+            (
+                "2025-01-01T00:00:00-23:59",
+                Err(VerifyError::FutureTimestamp),
+            ),
+        ] {
+            let sig = sign_zendesk(SECRET_A, ts, BODY);
+            let got = v.verify("acme", &headers(&sig, ts), BODY, now).map(|_| ());
+            assert_eq!(got, want, "{ts}");
+        }
+    }
+
+    #[test]
+    fn every_variant_has_a_distinct_reason_and_a_4xx_status() {
+        let all = [
+            VerifyError::UnknownTenant,
+            VerifyError::MissingHeader(ZENDESK_SIGNATURE_HEADER),
+            VerifyError::InvalidHeader(ZENDESK_TIMESTAMP_HEADER),
+            VerifyError::EpochTimestamp,
+            VerifyError::InvalidSignatureEncoding,
+            VerifyError::BadSignature,
+            VerifyError::StaleTimestamp,
+            VerifyError::FutureTimestamp,
+            VerifyError::TestSecretRejected,
+            VerifyError::MissingApiKey,
+            VerifyError::BadApiKey,
+        ];
+        let mut reasons: Vec<&str> = all.iter().map(VerifyError::reason).collect();
+        reasons.sort_unstable();
+        reasons.dedup();
+        assert_eq!(reasons.len(), all.len());
+        // All are final for the senders (Sunshine never retries 400/401/403/404/406).
+        assert!(all.iter().all(|e| matches!(e.status(), 400 | 401 | 404)));
+    }
+
+    #[test]
     fn unknown_tenant() {
         let v = verifier(&[SECRET_A]);
         let sig = sign_zendesk(SECRET_A, TS, BODY);
