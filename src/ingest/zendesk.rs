@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | `ticket.created` | act | subject, description (first comment); a comment target if `event.comment` is present |
 //! | `ticket.comment_added` | act | the new comment (`body`, `is_public`, author from `author.is_staff`); `detail.description` as the description target unless it equals the comment body |
-//! | `ticket.attachment_linked_to_comment` | act | the attachment: `filename` as a file-name field, content type, `content_url`, `is_public` |
+//! | `ticket.attachment_linked_to_comment` | act | the attachment: `filename` as a file-name field, content type, ids, `is_public` (not `content_url`: it embeds the file name and redaction needs only ids) |
 //! | `messaging_ticket.message_added` | act | the message body; author from `event.actor` (`zd:answerBot` id → AI agent; `end_user`, `agent`, `trigger`/`system`) |
 //! | `ticket.subject_changed`, `ticket.description_changed` | act | `event.current` (falls back to `detail`) |
 //! | `ticket.custom_field_changed` | act | `event.current` under the custom field id |
@@ -339,7 +339,9 @@ fn parse_event(
             t.public = comment_public(att);
             t.attachments.push(AttachmentMeta {
                 id: Some(attachment_id),
-                url: str_at(att, &["content_url"]).map(str::to_owned),
+                // `content_url` carries the file name (`?name=…`), which may be PHI, and Zendesk
+                // redaction needs only ids: the URL is deliberately not kept.
+                url: None,
                 media_type: str_at(att, &["content_type"]).map(str::to_owned),
                 size: lenient_u64(att, &["size"]),
                 from_end_user: author == AuthorKind::EndUser,
