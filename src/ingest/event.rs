@@ -16,14 +16,51 @@ pub struct ParsedEvent {
     /// else `trigger:<sha256 prefix of the body>`.
     pub event_id: String,
     /// Event type as sent (`zen:event-type:ticket.comment_added`, `conversation:message`);
-    /// `conditional_ticket_events` for trigger webhooks. Authenticated but unbounded: map it to a
-    /// bounded label before using it in a metric.
+    /// `conditional_ticket_events` for trigger webhooks. Authenticated but unbounded: use
+    /// [`ParsedEvent::event_type_label`] in metrics.
     pub event_type: String,
     pub disposition: Disposition,
     /// Empty for [`Disposition::Ignored`].
     pub targets: Vec<ScanTarget>,
     /// Switchboard details for `switchboard:*` events (Sunshine), else `None`.
     pub handoff: Option<Handoff>,
+}
+
+/// Event types with their own metric label; everything else is counted as `other`.
+const KNOWN_EVENT_TYPES: &[&str] = &[
+    "zen:event-type:ticket.created",
+    "zen:event-type:ticket.comment_added",
+    "zen:event-type:ticket.attachment_linked_to_comment",
+    "zen:event-type:messaging_ticket.message_added",
+    "zen:event-type:ticket.subject_changed",
+    "zen:event-type:ticket.description_changed",
+    "zen:event-type:ticket.custom_field_changed",
+    "zen:event-type:ticket.comment_redacted",
+    "zen:event-type:ticket.attachment_redacted_from_comment",
+    "zen:event-type:ticket.comment_made_private",
+    "zen:event-type:ticket.soft_deleted",
+    "zen:event-type:ticket.permanently_deleted",
+    "conditional_ticket_events",
+    "conversation:message",
+    "conversation:create",
+    "conversation:remove",
+    "user:remove",
+    "switchboard:passControl",
+    "switchboard:acceptControl",
+    "switchboard:releaseControl",
+    "switchboard:offerControl",
+];
+
+impl ParsedEvent {
+    /// `event_type` as a bounded metric label: the type itself when it is one we handle, else
+    /// `other`.
+    pub fn event_type_label(&self) -> &'static str {
+        KNOWN_EVENT_TYPES
+            .iter()
+            .find(|t| **t == self.event_type)
+            .copied()
+            .unwrap_or("other")
+    }
 }
 
 /// What the caller should do with an authentic event.
@@ -248,6 +285,29 @@ business_fallback = "human_agent""#,
         let errs = r.validate().unwrap_err();
         assert_eq!(errs.len(), 3, "{errs:?}");
         assert!(errs.iter().any(|e| e.contains("human_source_types: empty")));
+    }
+
+    #[test]
+    fn event_type_labels_are_bounded() {
+        let ev = |t: &str| ParsedEvent {
+            event_id: "e".into(),
+            event_type: t.into(),
+            disposition: Disposition::Ignored,
+            targets: Vec::new(),
+            handoff: None,
+        };
+        assert_eq!(
+            ev("conversation:message").event_type_label(),
+            "conversation:message"
+        );
+        assert_eq!(
+            ev("zen:event-type:user.created").event_type_label(),
+            "other"
+        );
+        assert_eq!(
+            ev("anything at all 123-45-6789").event_type_label(),
+            "other"
+        );
     }
 
     #[test]
