@@ -2,6 +2,10 @@
 //! public docs, with fake PHI canaries) parsed into events and targets, asserted precisely; the
 //! same fixtures signed by an independent HMAC implementation and run through verification; and
 //! negative cases (malformed JSON, wrong shapes, missing ids) that must give specific errors.
+//!
+//! The Sunshine fixtures were also checked once, outside this suite, against the official
+//! generated models (PyPI `sunshine-conversations-client` 17.0.1: `WebhookBody` and the per-type
+//! event models such as `ConversationMessageEvent`, `SwitchboardPassControl`), which accept them.
 
 use std::time::{Duration, SystemTime};
 

@@ -90,8 +90,11 @@ impl Disposition {
 pub struct Handoff {
     pub action: SwitchboardAction,
     pub reason: Option<HandoffReason>,
-    /// True when an integration named in the event (the one receiving/giving control, or the
-    /// conversation's active one) is an AI agent per [`AuthorRules::ai_switchboard_types`].
+    /// True when an integration named in the event is an AI agent per
+    /// [`AuthorRules::ai_switchboard_types`]: the conversation's `activeSwitchboardIntegration`
+    /// (per the SunCo spec, on success the integration *now* in control), its
+    /// `pendingSwitchboardIntegration`, or a top-level `switchboardIntegration` if one is sent.
+    /// The payload does not name the integration that gave control away.
     pub ai_integration: bool,
 }
 
