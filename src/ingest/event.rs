@@ -168,6 +168,32 @@ pub struct ParseContext<'a> {
     pub author_rules: &'a AuthorRules,
 }
 
+impl<'a> ParseContext<'a> {
+    /// Context for a Zendesk request that passed [`super::verify::ZendeskVerifier::verify`].
+    pub fn zendesk(
+        tenant: &'a str,
+        verified: &'a super::verify::VerifiedZendesk,
+        author_rules: &'a AuthorRules,
+    ) -> Self {
+        ParseContext {
+            tenant,
+            invocation_id: verified.invocation_id.as_deref(),
+            account_id: verified.account_id.as_deref(),
+            author_rules,
+        }
+    }
+
+    /// Context for a Sunshine request (its ids are all in the body).
+    pub fn sunshine(tenant: &'a str, author_rules: &'a AuthorRules) -> Self {
+        ParseContext {
+            tenant,
+            invocation_id: None,
+            account_id: None,
+            author_rules,
+        }
+    }
+}
+
 /// Which message sources / integrations count as AI, human or system authors. Values are
 /// compared ASCII-case-insensitively. Embedded in config as `[ingest.author]`.
 ///
@@ -288,6 +314,25 @@ business_fallback = "human_agent""#,
         let errs = r.validate().unwrap_err();
         assert_eq!(errs.len(), 3, "{errs:?}");
         assert!(errs.iter().any(|e| e.contains("human_source_types: empty")));
+    }
+
+    #[test]
+    fn contexts_from_verified_requests() {
+        let rules = AuthorRules::default();
+        let verified = crate::ingest::verify::VerifiedZendesk {
+            account_id: Some("22129848".into()),
+            webhook_id: None,
+            invocation_id: Some("8350205582".into()),
+            timestamp: std::time::SystemTime::UNIX_EPOCH,
+            secret_index: 0,
+        };
+        let z = ParseContext::zendesk("acme", &verified, &rules);
+        assert_eq!(
+            (z.tenant, z.account_id, z.invocation_id),
+            ("acme", Some("22129848"), Some("8350205582"))
+        );
+        let s = ParseContext::sunshine("acme", &rules);
+        assert_eq!((s.account_id, s.invocation_id), (None, None));
     }
 
     #[test]
