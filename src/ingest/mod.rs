@@ -4,10 +4,17 @@
 //! of each source (`zendesk`, `sunshine`) into scan targets. Must not: touch the network or the
 //! store, run detection, or log any part of a body.
 
+mod event;
+mod json;
 pub mod sunshine;
 mod target;
 pub mod verify;
 pub mod zendesk;
+
+pub use event::{
+    AuthorRules, Disposition, Handoff, HandoffReason, ParseContext, ParseError, ParsedEvent,
+    SwitchboardAction,
+};
 
 pub use target::{
     AttachmentMeta, AuthorKind, FieldKind, Intent, ObjectRef, ScanTarget, Source, TextField,
