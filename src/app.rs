@@ -20,8 +20,8 @@ use crate::detect::Detector;
 use crate::detect::fingerprint::Fingerprinter;
 use crate::enforce::worker::{Worker, WorkerSettings};
 use crate::enforce::{AuditExecutor, Executor};
-use crate::http::{AppState, ops_routes, webhook_routes};
-use crate::ingest::verify::{SunshineVerifier, ZendeskVerifier};
+use crate::http::{AppState, bench_routes, ops_routes, webhook_routes};
+use crate::ingest::verify::{SunshineVerifier, TimestampWindow, ZendeskVerifier};
 use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;
 use crate::store::Store;
@@ -93,6 +93,53 @@ pub fn reload_rules(config: &Config, slot: &ArcSwap<Detector>, metrics: &Metrics
     }
 }
 
+/// A cheap signature of a rule directory: paths, sizes and modification times of every file,
+/// followed through symlinks (Kubernetes ConfigMap updates arrive as a symlink swap).
+fn dir_signature(dir: &std::path::Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut stack = vec![dir.to_path_buf()];
+    let mut entries = Vec::new();
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            let Ok(meta) = std::fs::metadata(&p) else {
+                continue;
+            };
+            if meta.is_dir() {
+                stack.push(p);
+            } else {
+                entries.push((p, meta.len(), meta.modified().ok()));
+            }
+        }
+    }
+    entries.sort();
+    entries.hash(&mut h);
+    h.finish()
+}
+
+/// Polls the rule directory and reloads when it changes, until shutdown.
+async fn watch_rules(handle: ShutdownHandle, dir: std::path::PathBuf, mut stop: watch::Receiver<bool>) {
+    let mut last = dir_signature(&dir);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = stop.changed() => return,
+        }
+        let sig = dir_signature(&dir);
+        if sig != last {
+            // Let a multi-file update settle before compiling.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            last = dir_signature(&dir);
+            tracing::info!("Rule files changed; reloading.");
+            handle.reload();
+        }
+    }
+}
+
 /// A built, not yet running, application.
 pub struct Application {
     port: u16,
@@ -160,24 +207,30 @@ impl Application {
                 Fingerprinter::new(&key)
             }
         };
+        // A tenant may serve only one source: it is known to a verifier only with secrets.
         let tenants_zd = config
             .tenants
             .iter()
+            .filter(|(_, t)| !t.zendesk_signing_secrets.is_empty())
             .map(|(n, t)| (n.clone(), t.zendesk_signing_secrets.clone()))
             .collect::<Vec<(String, Vec<SecretString>)>>();
         let tenants_sc = config
             .tenants
             .iter()
+            .filter(|(_, t)| !t.sunshine_webhook_secrets.is_empty())
             .map(|(n, t)| (n.clone(), t.sunshine_webhook_secrets.clone()))
             .collect::<Vec<(String, Vec<SecretString>)>>();
         let zendesk = ZendeskVerifier::new(
             tenants_zd,
-            Duration::from_secs(config.verify.max_age_seconds),
-            Duration::from_secs(config.verify.max_future_skew_seconds),
+            TimestampWindow {
+                max_age: Duration::from_secs(config.verify.max_age_seconds),
+                max_future_skew: Duration::from_secs(config.verify.max_future_skew_seconds),
+            },
             config.verify.allow_test_secret,
         )
-        .context("tenants: invalid Zendesk signing secrets")?;
-        let sunshine = SunshineVerifier::new(tenants_sc);
+        .map_err(|e| anyhow::anyhow!("tenants: {e}"))?;
+        let sunshine =
+            SunshineVerifier::new(tenants_sc).map_err(|e| anyhow::anyhow!("tenants: {e}"))?;
         let policy = Arc::new(ArcSwap::from_pointee(config.policy.clone()));
         let pipeline = Arc::new(Pipeline {
             detector: detector.clone(),
@@ -208,10 +261,14 @@ impl Application {
         });
         // Worker-only replicas serve health, readiness and metrics but no webhooks.
         let ingest = config.server.ingest_enabled;
+        let bench = config.server.bench_bare_route;
         let mut http = HttpServer::new(move || {
             App::new().app_data(state.clone()).configure(|c| {
                 if ingest {
                     webhook_routes(c);
+                }
+                if bench {
+                    bench_routes(c);
                 }
                 ops_routes(c);
             })
@@ -245,7 +302,7 @@ impl Application {
             tokio::spawn(worker.run(shutdown_rx));
         }
 
-        Ok(Application {
+        let app = Application {
             port,
             server,
             state: Arc::new(Shared {
@@ -256,7 +313,14 @@ impl Application {
                 shutdown_tx,
                 store,
             }),
-        })
+        };
+        if app.state.config.patterns.watch
+            && let Some(dir) = app.state.config.patterns.dir()
+        {
+            let stop = app.state.shutdown_tx.subscribe();
+            tokio::spawn(watch_rules(app.shutdown_handle(), dir.to_path_buf(), stop));
+        }
+        Ok(app)
     }
 
     pub fn port(&self) -> u16 {

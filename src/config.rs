@@ -51,6 +51,8 @@ pub struct ServerConfig {
     pub retry_after_seconds: u64,
     pub ingest_enabled: bool,
     pub worker_enabled: bool,
+    /// Registers `POST /_bench/bare` (reads the body, answers 200): the load script's baseline.
+    pub bench_bare_route: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -207,9 +209,18 @@ impl Config {
         Self::from_figment(fig)
     }
 
-    /// Loads from a TOML string on top of the defaults (tests, `--config -`).
+    /// Loads from a TOML string on top of the defaults (tests).
     pub fn from_toml_str(toml: &str) -> Result<Config, ConfigError> {
-        Self::from_figment(Figment::new().merge(Toml::string(DEFAULTS)).merge(Toml::string(toml)))
+        Self::from_toml_layers(&[toml])
+    }
+
+    /// Loads several TOML layers on top of the defaults, later layers winning (tests).
+    pub fn from_toml_layers(layers: &[&str]) -> Result<Config, ConfigError> {
+        let mut fig = Figment::new().merge(Toml::string(DEFAULTS));
+        for l in layers {
+            fig = fig.merge(Toml::string(l));
+        }
+        Self::from_figment(fig)
     }
 
     fn from_figment(fig: Figment) -> Result<Config, ConfigError> {

@@ -271,6 +271,43 @@ impl Metrics {
         m
     }
 
+    /// Fully qualified names of every metric family this process exports (histograms without
+    /// their `_bucket`/`_sum`/`_count` suffixes), including vectors that have no samples yet.
+    pub fn names(&self) -> Vec<String> {
+        use prometheus::core::Collector;
+        let collectors: Vec<&dyn Collector> = vec![
+            &self.webhook_requests,
+            &self.verification_failures,
+            &self.dedupe_hits,
+            &self.events,
+            &self.findings,
+            &self.scan_duration,
+            &self.enqueue_duration,
+            &self.actions_decided,
+            &self.actions,
+            &self.queue_depth,
+            &self.queue_oldest_age_seconds,
+            &self.queue_lag,
+            &self.store_errors,
+            &self.rules_loaded,
+            &self.reloads,
+            &self.reload_last_success,
+            &self.retries,
+            &self.api_requests,
+            &self.api_duration,
+            &self.in_flight,
+            &self.build_info,
+            &self.start_time,
+            &self.audit_records,
+        ];
+        let mut names: Vec<String> = collectors
+            .iter()
+            .flat_map(|c| c.desc().into_iter().map(|d| d.fq_name.clone()))
+            .collect();
+        names.sort();
+        names
+    }
+
     /// The registry (tests gather from it directly).
     pub fn registry(&self) -> &Registry {
         &self.registry
@@ -323,5 +360,11 @@ mod tests {
         let text = m.encode();
         assert!(text.contains("phi_guard_webhook_requests_total"));
         assert!(text.contains("phi_guard_build_info"));
+        let names = m.names();
+        assert!(names.contains(&"phi_guard_scan_duration_seconds".to_string()));
+        assert!(names.contains(&"phi_guard_api_requests_total".to_string()));
+        // Every registered family is listed (a new metric must be added to `names`).
+        let registered = m.registry.gather().len();
+        assert!(names.len() >= registered, "{} < {registered}", names.len());
     }
 }

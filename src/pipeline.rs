@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use arc_swap::ArcSwap;
-use sha2::{Digest, Sha256};
 
 use crate::detect::Detector;
 use crate::detect::fingerprint::Fingerprinter;
@@ -79,31 +78,23 @@ impl Pipeline {
     ) -> Result<Report, PipelineError> {
         let src = source.as_str();
         // 1. Verify on the raw bytes. Nothing from the body is looked at before this holds.
-        let invocation_id = match source {
+        // 2. Parse the verified bytes.
+        let events = match source {
             Source::Zendesk => {
-                let v = self
+                let verified = self
                     .zendesk
                     .verify(tenant, headers, body, SystemTime::now())
                     .inspect_err(|e| self.count_rejection(src, e.reason()))?;
-                v.invocation_id
+                let ctx = ParseContext::zendesk(tenant, &verified, &self.author_rules);
+                ingest::zendesk::parse(body, &ctx)
             }
             Source::Sunshine => {
                 self.sunshine
                     .verify(tenant, headers)
                     .inspect_err(|e| self.count_rejection(src, e.reason()))?;
-                None
+                let ctx = ParseContext::sunshine(tenant, &self.author_rules);
+                ingest::sunshine::parse(body, &ctx)
             }
-        };
-
-        // 2. Parse the verified bytes.
-        let ctx = ParseContext {
-            tenant,
-            invocation_id: invocation_id.as_deref(),
-            author_rules: &self.author_rules,
-        };
-        let events = match source {
-            Source::Zendesk => ingest::zendesk::parse(body, &ctx),
-            Source::Sunshine => ingest::sunshine::parse(body, &ctx),
         }
         .inspect_err(|e| {
             self.metrics
@@ -118,18 +109,13 @@ impl Pipeline {
         };
         let policy = self.policy.load();
         let detector = self.detector.load();
-        let whole_body_hash: [u8; 32] = Sha256::digest(body).into();
+        let whole_body_hash = self.fingerprinter.digest(&[body]);
         let mut submissions = Vec::with_capacity(events.len());
 
         for ev in &events {
-            let disposition = match ev.disposition {
-                Disposition::Act => "act",
-                Disposition::Confirmation => "confirmation",
-                Disposition::Ignored => "ignored",
-            };
             self.metrics
                 .events
-                .with_label_values(&[src, bounded_event_type(&ev.event_type), disposition])
+                .with_label_values(&[src, ev.event_type_label(), ev.disposition.as_str()])
                 .inc();
             match ev.disposition {
                 Disposition::Ignored => {
@@ -145,7 +131,12 @@ impl Pipeline {
                 Disposition::Act => {}
             }
             let dedupe_key = format!("{src}:{tenant}:{}", ev.event_id);
-            let body_hash = ev.body_hash.unwrap_or(whole_body_hash);
+            // Zendesk sends one event per request: the body is the event. A Sunshine batch holds
+            // many: hash what the event says (ids and content), keyed, never stored as text.
+            let body_hash = match source {
+                Source::Zendesk => whole_body_hash,
+                Source::Sunshine => self.event_digest(ev),
+            };
             // A read-only hint: skip scanning what we have already accepted. `submit` decides.
             let seen = self.store.seen(&dedupe_key).await.unwrap_or(false);
             let mut items = Vec::new();
@@ -280,6 +271,21 @@ impl Pipeline {
         out
     }
 
+    fn event_digest(&self, ev: &ingest::ParsedEvent) -> [u8; 32] {
+        let mut parts: Vec<&[u8]> = vec![ev.event_id.as_bytes(), ev.event_type.as_bytes()];
+        for t in &ev.targets {
+            for f in &t.fields {
+                parts.push(f.kind.as_str().as_bytes());
+                parts.push(f.text.as_bytes());
+            }
+            for a in &t.attachments {
+                parts.push(a.url.as_deref().unwrap_or("").as_bytes());
+                parts.push(a.media_type.as_deref().unwrap_or("").as_bytes());
+            }
+        }
+        self.fingerprinter.digest(&parts)
+    }
+
     fn count_rejection(&self, src: &'static str, reason: &'static str) {
         self.metrics
             .verification_failures
@@ -301,46 +307,4 @@ pub fn work_item(a: &Action) -> NewWork {
         payload: serde_json::to_vec(a).unwrap_or_default(),
         not_before_ms: a.not_before_ms,
     }
-}
-
-/// Maps an event type to a bounded metric label value.
-pub fn bounded_event_type(t: &str) -> &'static str {
-    const KNOWN: &[&str] = &[
-        "ticket.created",
-        "ticket.comment_added",
-        "ticket.attachment_linked_to_comment",
-        "ticket.comment_redacted",
-        "ticket.attachment_redacted_from_comment",
-        "ticket.comment_made_private",
-        "ticket.description_changed",
-        "ticket.subject_changed",
-        "ticket.custom_field_changed",
-        "ticket.merged",
-        "ticket.soft_deleted",
-        "ticket.permanently_deleted",
-        "ticket.marked_as_spam",
-        "messaging_ticket.message_added",
-        "trigger",
-        "conversation:message",
-        "conversation:create",
-        "conversation:remove",
-        "conversation:postback",
-        "conversation:referral",
-        "user:update",
-        "user:merge",
-        "user:remove",
-        "client:add",
-        "client:update",
-        "client:remove",
-        "switchboard:acceptControl",
-        "switchboard:offerControl",
-        "switchboard:passControl",
-        "switchboard:releaseControl",
-    ];
-    let short = t.strip_prefix("zen:event-type:").unwrap_or(t);
-    KNOWN
-        .iter()
-        .find(|k| **k == short)
-        .copied()
-        .unwrap_or("other")
 }

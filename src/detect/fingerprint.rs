@@ -37,6 +37,17 @@ impl Fingerprinter {
         let out = mac.finalize().into_bytes();
         hex::encode(&out[..16])
     }
+
+    /// Keyed 32-byte digest of several byte strings (length-prefixed, so boundaries count).
+    /// Used for dedupe body hashes: an unkeyed hash of a short message could be brute-forced.
+    pub fn digest(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut mac = self.mac.clone();
+        for p in parts {
+            mac.update(&(p.len() as u64).to_le_bytes());
+            mac.update(p);
+        }
+        mac.finalize().into_bytes().into()
+    }
 }
 
 #[cfg(test)]

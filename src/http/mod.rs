@@ -46,6 +46,18 @@ pub fn webhook_routes(cfg: &mut web::ServiceConfig) {
         .route("/webhooks/sunshine/{tenant}", web::post().to(sunshine_tenant));
 }
 
+/// Registers the benchmark baseline: reads the body under the same limit, does nothing else.
+pub fn bench_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/_bench/bare", web::post().to(bare));
+}
+
+async fn bare(req: HttpRequest, payload: web::Payload, st: web::Data<AppState>) -> HttpResponse {
+    match read_body(&req, payload, st.max_body_bytes).await {
+        Ok(b) => HttpResponse::Ok().json(serde_json::json!({"bytes": b.len()})),
+        Err(_) => HttpResponse::BadRequest().finish(),
+    }
+}
+
 /// Registers health, readiness and metrics.
 pub fn ops_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))

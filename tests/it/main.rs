@@ -1,0 +1,15 @@
+//! Integration tests: one binary, one module per area (see each module's doc).
+//!
+//! - `webhook_zendesk`: signed Zendesk webhooks in → status codes, queue contents, metrics.
+//! - `webhook_sunshine`: Sunshine batches, every content type, API-key checks.
+//! - `canary`: planted PHI appears nowhere at rest or in telemetry.
+//! - `redis_backend`: the same flow on a real `redis-server`, and 503 when it is down.
+//! - `cli`: the binary's subcommands and exit codes.
+
+mod support;
+
+mod canary;
+mod cli;
+mod redis_backend;
+mod webhook_sunshine;
+mod webhook_zendesk;
