@@ -43,7 +43,7 @@ pub(crate) struct Rule {
 }
 
 pub(crate) enum Matcher {
-    /// `group` = capture group holding the value (0 = whole match).
+    /// `group` = number of explicit capture groups (0 = the whole match is the value).
     Regex { re: Regex, group: usize },
     /// Phrases from dictionaries; matched by the detector's shared terms automaton.
     Terms { case_sensitive: bool },
@@ -354,10 +354,12 @@ impl Detector {
             } else {
                 next_char(bytes, m.end())
             };
+            // The value is the first capture group that took part in the match (rules may offer
+            // alternatives with one group each), or the whole match when there is no group.
             let span = if group == 0 {
                 Some(m.span())
             } else {
-                caps.get_group(group)
+                (1..=group).find_map(|g| caps.get_group(g))
             };
             if let Some(sp) = span
                 && sp.end > sp.start
@@ -426,7 +428,8 @@ impl Detector {
                 score -= ctx.negative_penalty;
             }
         }
-        let score = score.clamp(0.0, 1.0);
+        // Quantised so that sums such as 0.55 + 0.15 compare equal to 0.7 in overlap resolution.
+        let score = (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
         if score < rule.min_score || score <= 0.0 {
             return;
         }
@@ -619,6 +622,10 @@ fn classify_token(text: &str, s: usize, e: usize, d: &NameDicts, buf: &mut [u8; 
         return Tok::Cap(F_INITIAL);
     }
     let all_caps = tok.chars().all(|c| !c.is_lowercase());
+    if all_caps && nchars <= 3 {
+        // Acronyms (PO, MD, RN, ICU) are not names and break a run of name tokens.
+        return Tok::Stop;
+    }
     let mut f = 0;
     if all_caps {
         f |= F_ALLCAPS;

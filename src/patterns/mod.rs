@@ -549,7 +549,7 @@ impl PatternSet {
                 match build_regex(src.get_ref(), limit) {
                     Ok(re) => {
                         let ncaps = re.group_info().group_len(regex_automata::PatternID::ZERO);
-                        let group = if ncaps > 1 { 1 } else { 0 };
+                        let group = ncaps.saturating_sub(1);
                         if raw.keywords.is_empty() {
                             gate_sources.push(src.get_ref().clone());
                             gate_rules.push(rules.len() as u32);
