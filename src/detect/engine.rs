@@ -57,6 +57,8 @@ pub(crate) struct NameDicts {
     pub common: WordSet,
     pub titles: WordSet,
     pub stop: WordSet,
+    /// Organisation suffixes ("Bank", "Hospital"): the capitalised run before one is dropped.
+    pub org: WordSet,
 }
 
 #[derive(Default)]
@@ -482,6 +484,10 @@ impl Detector {
                     pending_title = false;
                 }
                 Tok::Stop => {
+                    if connected && lower_key(&text[s..e], &mut buf).is_some_and(|k| d.org.contains(k)) {
+                        // "Wells Fargo Bank", "Mercy Hospital": an organisation, not a person.
+                        group = NameGroup::default();
+                    }
                     self.flush_names(text, ri, &mut group, out);
                     pending_title = false;
                 }
@@ -553,16 +559,19 @@ impl Detector {
                 return;
             }
             let mut adj = if f & F_FIRST != 0 { 0.0 } else { -0.05 };
-            if sentence_start {
-                adj -= 0.15;
+            // "Maria: hello" (a speaker label) is not penalised like a sentence-initial word.
+            if sentence_start && text.as_bytes().get(toks[0].1) != Some(&b':') {
+                adj -= 0.2;
             }
             (0, 0, adj)
         } else if ndict >= 2 && ndict == n {
             (0, n - 1, -0.1)
         } else if ndict >= 1 {
-            // Common-word names ("Hope", "May") alone: only context can lift them.
+            // Common-word names ("Hope", "May", "Will") alone: at the start of a sentence only
+            // context can lift them; capitalised mid-sentence they are weak names.
             let p = toks.iter().position(|t| t.2 & (F_FIRST | F_LAST) != 0).unwrap_or(0);
-            (p, p, -0.35)
+            let adj = if sentence_start && p == 0 { -0.35 } else { -0.15 };
+            (p, p, adj)
         } else {
             return;
         };

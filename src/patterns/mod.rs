@@ -502,6 +502,14 @@ impl PatternSet {
         self.rules.is_empty()
     }
 
+    /// The `regex` source of every regex rule, in load order (used by the benchmark baseline).
+    pub fn regex_sources(&self) -> Vec<String> {
+        self.rules
+            .iter()
+            .filter_map(|r| r.raw.regex.as_ref().map(|s| s.get_ref().clone()))
+            .collect()
+    }
+
     fn word_set(&self, names: &[String]) -> (WordSet, usize) {
         let mut set = WordSet::new();
         let mut bytes = 0;
@@ -567,14 +575,18 @@ impl PatternSet {
                 let (last, b2) = self.word_set(&n.last_names);
                 let (common, b3) = self.word_set(&n.common_words);
                 let (titles, b4) = self.word_set(&n.titles);
-                let stop: WordSet = n.stopwords.iter().map(|s| engine::normalise_entry(s)).collect();
-                dict_bytes += b1 + b2 + b3 + b4;
+                let (mut stop, b5) = self.word_set(&n.stop_lists);
+                stop.extend(n.stopwords.iter().map(|s| engine::normalise_entry(s)));
+                let org: WordSet = n.org_suffixes.iter().map(|s| engine::normalise_entry(s)).collect();
+                stop.extend(org.iter().cloned());
+                dict_bytes += b1 + b2 + b3 + b4 + b5;
                 Matcher::Names(Box::new(NameDicts {
                     first,
                     last,
                     common,
                     titles,
                     stop,
+                    org,
                 }))
             } else {
                 let mut phrases: Vec<String> = Vec::new();

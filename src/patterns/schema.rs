@@ -96,6 +96,12 @@ pub(super) struct RawNames {
     /// Capitalised words that are never part of a name (inline, not a dictionary).
     #[serde(default)]
     pub stopwords: Vec<String>,
+    /// Dictionaries whose entries are never part of a name (street suffixes, place words).
+    #[serde(default)]
+    pub stop_lists: Vec<String>,
+    /// Words that turn the preceding capitalised run into an organisation name (not reported).
+    #[serde(default)]
+    pub org_suffixes: Vec<String>,
 }
 
 impl RawNames {
@@ -105,6 +111,7 @@ impl RawNames {
             .chain(&self.last_names)
             .chain(&self.common_words)
             .chain(&self.titles)
+            .chain(&self.stop_lists)
     }
 }
 

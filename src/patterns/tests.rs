@@ -263,6 +263,9 @@ fn names_dictionary_behaviour() {
     assert!(names("we hope the white paper may help and will grant access").is_empty());
     assert_eq!(names("Thanks,\nJ. Ortiz"), vec!["J. Ortiz"]);
     assert_eq!(names("Hi Hope,\nyour refill is ready"), vec!["Hope"]);
+    assert_eq!(names("Conversation transferred to Donna (human agent)\nTabitha: hello"), vec!["Donna", "Tabitha"]);
+    assert!(names("we bank with Wells Fargo Bank and Mercy Hospital").is_empty());
+    assert!(names("My order is late. Long story short, it failed.").is_empty());
 }
 
 proptest! {
