@@ -455,6 +455,10 @@ impl Detector {
         let bytes = text.as_bytes();
         let mut group = NameGroup::default();
         let mut pending_title = false;
+        // End of the last token if it was a capitalised stop-word that is not a context word
+        // ("All" in "Mark All As Read", but not "Hi" in "Hi Maria").
+        let mut prev_phrase_stop: Option<usize> = None;
+        let ctx_words = &self.rules[ri].context.words;
         let mut prev_end = 0usize;
         let mut i = 0;
         let mut buf = [0u8; 64];
@@ -487,9 +491,17 @@ impl Detector {
                     if connected && lower_key(&text[s..e], &mut buf).is_some_and(|k| d.org.contains(k)) {
                         // "Wells Fargo Bank", "Mercy Hospital": an organisation, not a person.
                         group = NameGroup::default();
+                    } else if connected {
+                        // "Mark All As Read", "Sun Valley": a Title Case phrase, not a name.
+                        group.title_case_phrase = true;
                     }
                     self.flush_names(text, ri, &mut group, out);
                     pending_title = false;
+                    let is_ctx = lower_key(&text[s..e], &mut buf)
+                        .is_some_and(|k| ctx_words.iter().any(|(w, _)| &**w == k));
+                    let cap = text[s..e].chars().next().is_some_and(char::is_uppercase);
+                    prev_phrase_stop = (cap && !is_ctx).then_some(e);
+                    continue;
                 }
                 Tok::Title => {
                     self.flush_names(text, ri, &mut group, out);
@@ -508,11 +520,15 @@ impl Detector {
                     }
                     if group.len == 0 {
                         group.sentence_start = is_sentence_start(bytes, s);
+                        if prev_phrase_stop.is_some_and(|pe| &bytes[pe..s] == b" ") {
+                            group.title_case_phrase = true;
+                        }
                     }
                     group.toks[group.len] = (s, e, flags);
                     group.len += 1;
                 }
             }
+            prev_phrase_stop = None;
         }
         self.flush_names(text, ri, &mut group, out);
     }
@@ -521,6 +537,9 @@ impl Detector {
         let n = g.len;
         let title = g.title;
         let sentence_start = g.sentence_start;
+        let phrase_penalty = if g.title_case_phrase && !title { 0.25 } else { 0.0 };
+        // "Maria: hello" (a chat speaker label) is not a sentence-initial word.
+        let sentence_start = sentence_start && text.as_bytes().get(g.toks[0].1) != Some(&b':');
         let toks = g.toks;
         *g = NameGroup::default();
         if n == 0 {
@@ -559,8 +578,7 @@ impl Detector {
                 return;
             }
             let mut adj = if f & F_FIRST != 0 { 0.0 } else { -0.05 };
-            // "Maria: hello" (a speaker label) is not penalised like a sentence-initial word.
-            if sentence_start && text.as_bytes().get(toks[0].1) != Some(&b':') {
+            if sentence_start {
                 adj -= 0.2;
             }
             (0, 0, adj)
@@ -578,7 +596,7 @@ impl Detector {
         if nall_caps == n && !title && nstrong < 2 {
             return;
         }
-        self.consider(text, ri, toks[first].0, toks[last].1, adjust, out);
+        self.consider(text, ri, toks[first].0, toks[last].1, adjust - phrase_penalty, out);
     }
 }
 
@@ -594,6 +612,8 @@ struct NameGroup {
     len: usize,
     title: bool,
     sentence_start: bool,
+    /// Directly followed by a capitalised stop-word.
+    title_case_phrase: bool,
 }
 
 impl NameGroup {

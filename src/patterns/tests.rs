@@ -264,7 +264,9 @@ fn names_dictionary_behaviour() {
     assert_eq!(names("Thanks,\nJ. Ortiz"), vec!["J. Ortiz"]);
     assert_eq!(names("Hi Hope,\nyour refill is ready"), vec!["Hope"]);
     assert_eq!(names("Conversation transferred to Donna (human agent)\nTabitha: hello"), vec!["Donna", "Tabitha"]);
+    assert_eq!(names("Miles: hey there"), vec!["Miles"]);
     assert!(names("we bank with Wells Fargo Bank and Mercy Hospital").is_empty());
+    assert!(names("under Accounts; Mark All As Read is in the menu").is_empty());
     assert!(names("My order is late. Long story short, it failed.").is_empty());
 }
 
