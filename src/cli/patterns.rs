@@ -11,23 +11,41 @@ use crate::patterns;
 
 /// Loads and compiles the rules (from `dir`, or the embedded copy when `None`) and runs every
 /// example; prints each problem as `file:line: reason` and a summary with rules per label.
-pub fn check(dir: Option<&Path>, jurisdictions: &[String], out: &mut dyn Write) -> anyhow::Result<i32> {
+pub fn check(
+    dir: Option<&Path>,
+    jurisdictions: &[String],
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
     run(dir, jurisdictions, out, true)
 }
 
 /// Runs every rule's examples and negative examples; prints failures as `file:line: reason`.
-pub fn test(dir: Option<&Path>, jurisdictions: &[String], out: &mut dyn Write) -> anyhow::Result<i32> {
+pub fn test(
+    dir: Option<&Path>,
+    jurisdictions: &[String],
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
     run(dir, jurisdictions, out, false)
 }
 
-fn run(dir: Option<&Path>, jurisdictions: &[String], out: &mut dyn Write, summary: bool) -> anyhow::Result<i32> {
+fn run(
+    dir: Option<&Path>,
+    jurisdictions: &[String],
+    out: &mut dyn Write,
+    summary: bool,
+) -> anyhow::Result<i32> {
     let src = patterns::describe_source(dir);
     match patterns::check(dir, jurisdictions) {
         Err(errors) => {
             for e in &errors.0 {
                 writeln!(out, "{e}")?;
             }
-            writeln!(out, "{}: {} error(s); nothing loaded", src.display(), errors.0.len())?;
+            writeln!(
+                out,
+                "{}: {} error(s); nothing loaded",
+                src.display(),
+                errors.0.len()
+            )?;
             Ok(2)
         }
         Ok((det, report)) => {
@@ -39,7 +57,11 @@ fn run(dir: Option<&Path>, jurisdictions: &[String], out: &mut dyn Write, summar
                 for (label, n) in det.rules_per_label() {
                     writeln!(out, "  {label:<18} {n}")?;
                 }
-                writeln!(out, "  compiled size ~{} KiB", det.approx_heap_bytes() / 1024)?;
+                writeln!(
+                    out,
+                    "  compiled size ~{} KiB",
+                    det.approx_heap_bytes() / 1024
+                )?;
             }
             writeln!(
                 out,

@@ -150,7 +150,11 @@ pub fn run(
         let text = match std::str::from_utf8(&raw) {
             Ok(t) => t,
             Err(e) => {
-                let line = raw[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+                let line = raw[..e.valid_up_to()]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1;
                 eprintln!("phi-guard: {name}:{line}: invalid UTF-8");
                 failed = true;
                 continue;
@@ -190,7 +194,11 @@ impl ClassifyMessage for serde_json::Error {
 }
 
 fn filtered(det: &Detector, text: &str, html: bool, threshold: f32) -> Vec<Finding> {
-    let mut v = if html { det.scan_html(text) } else { det.scan(text) };
+    let mut v = if html {
+        det.scan_html(text)
+    } else {
+        det.scan(text)
+    };
     v.retain(|f| f.score >= threshold);
     v
 }
@@ -214,7 +222,13 @@ pub fn redact(text: &str, findings: &[Finding]) -> String {
     s
 }
 
-fn human(name: &str, text: &str, findings: &[Finding], color: bool, out: &mut dyn Write) -> std::io::Result<()> {
+fn human(
+    name: &str,
+    text: &str,
+    findings: &[Finding],
+    color: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     // Walk lines once; findings are sorted by start.
     let mut k = 0;
     let mut line_start = 0;
@@ -229,7 +243,14 @@ fn human(name: &str, text: &str, findings: &[Finding], color: bool, out: &mut dy
             let body_end = line_start + body.len();
             for f in &findings[first..k] {
                 let col = text[line_start..f.byte_start].chars().count() + 1;
-                writeln!(out, "{name}:{}:{col}: {} {} {:.2}", ln + 1, f.label, f.rule, f.score)?;
+                writeln!(
+                    out,
+                    "{name}:{}:{col}: {} {} {:.2}",
+                    ln + 1,
+                    f.label,
+                    f.rule,
+                    f.score
+                )?;
             }
             let mut rendered = String::with_capacity(body.len() + 32);
             let mut p = line_start;
@@ -273,8 +294,10 @@ mod tests {
 
     fn run_str(d: &Detector, opts: &ScanOptions, input: &[u8]) -> (i32, String) {
         let mut out = Vec::new();
-        let inputs: Vec<(String, Box<dyn BufRead>)> =
-            vec![("in".to_owned(), Box::new(std::io::Cursor::new(input.to_vec())))];
+        let inputs: Vec<(String, Box<dyn BufRead>)> = vec![(
+            "in".to_owned(),
+            Box::new(std::io::Cursor::new(input.to_vec())),
+        )];
         let code = run(d, opts, inputs, &mut out).expect("write to vec");
         (code, String::from_utf8(out).expect("utf8 output"))
     }
@@ -282,7 +305,10 @@ mod tests {
     #[test]
     fn exit_codes_and_redaction() {
         let d = det();
-        let opts = ScanOptions { redact: true, ..Default::default() };
+        let opts = ScanOptions {
+            redact: true,
+            ..Default::default()
+        };
         let (code, out) = run_str(&d, &opts, b"SSN 536-22-8745, call (415) 555-0132");
         assert_eq!(code, 1);
         assert_eq!(out, "SSN [SSN], call [PHONE]");
@@ -295,25 +321,43 @@ mod tests {
     #[test]
     fn jsonl_offsets_are_chars_and_bad_lines_exit_2() {
         let d = det();
-        let opts = ScanOptions { format: Format::Jsonl, ..Default::default() };
+        let opts = ScanOptions {
+            format: Format::Jsonl,
+            ..Default::default()
+        };
         let input = "{\"id\": 7, \"text\": \"日本 SSN 536-22-8745\"}\n\nnot json\n{\"id\":\"h\",\"text\":\"<b>SSN</b>&nbsp;536-22-8745\",\"html\":true}\n";
         let (code, out) = run_str(&d, &opts, input.as_bytes());
         assert_eq!(code, 2, "malformed line must give exit 2: {out}");
-        let lines: Vec<serde_json::Value> =
-            out.lines().map(|l| serde_json::from_str(l).expect("json out")).collect();
+        let lines: Vec<serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json out"))
+            .collect();
         assert_eq!(lines.len(), 2);
         let f = &lines[0]["findings"][0];
         assert_eq!(f["label"], "SSN");
-        assert_eq!((f["start"].as_u64(), f["end"].as_u64()), (Some(7), Some(18)));
-        assert_eq!((f["byte_start"].as_u64(), f["byte_end"].as_u64()), (Some(11), Some(22)));
+        assert_eq!(
+            (f["start"].as_u64(), f["end"].as_u64()),
+            (Some(7), Some(18))
+        );
+        assert_eq!(
+            (f["byte_start"].as_u64(), f["byte_end"].as_u64()),
+            (Some(11), Some(22))
+        );
         let h = &lines[1]["findings"][0];
-        assert_eq!((h["byte_start"].as_u64(), h["byte_end"].as_u64()), (Some(16), Some(27)));
+        assert_eq!(
+            (h["byte_start"].as_u64(), h["byte_end"].as_u64()),
+            (Some(16), Some(27))
+        );
     }
 
     #[test]
     fn human_output_highlights() {
         let d = det();
-        let (code, out) = run_str(&d, &ScanOptions::default(), b"line one\nemail bob.smith@example.org now\n");
+        let (code, out) = run_str(
+            &d,
+            &ScanOptions::default(),
+            b"line one\nemail bob.smith@example.org now\n",
+        );
         assert_eq!(code, 1);
         assert!(out.contains("in:2:7: EMAIL common.email"), "{out}");
         assert!(out.contains("[[bob.smith@example.org]]"), "{out}");

@@ -8,8 +8,9 @@
 //! # Scan pipeline
 //! 1. Keyword pre-filter: one ASCII-case-insensitive Aho-Corasick automaton over every rule's
 //!    `keywords`; a rule with keywords runs only if one of them occurs somewhere in the text.
-//! 2. Regex rules without keywords are gated by one multi-pattern regex (`which_overlapping_matches`,
-//!    a single lazy-DFA pass): only the rules that match somewhere run their own regex.
+//! 2. Every regex rule is gated by one multi-pattern regex (`which_overlapping_matches`,
+//!    a single lazy-DFA pass): only rules that match somewhere (and whose keywords occur, if they
+//!    have any) run their own regex to find positions and capture groups.
 //! 3. Dictionary "terms" rules share one leftmost-longest Aho-Corasick automaton; hits must sit on
 //!    word boundaries. "names" rules hash capitalised tokens into their dictionaries.
 //! 4. Every candidate goes through: rule allow-list, global allow-list (unless the rule opts out),
@@ -36,6 +37,7 @@ pub(crate) struct Rule {
     pub base_score: f32,
     pub min_score: f32,
     pub matcher: Matcher,
+    pub has_keywords: bool,
     pub validators: Vec<(&'static str, Validator)>,
     pub context: Context,
     pub allow: Allow,
@@ -97,7 +99,11 @@ impl Allow {
     fn heap_bytes(&self) -> usize {
         self.values.iter().map(|v| v.capacity() + 32).sum::<usize>()
             + self.regexes.iter().map(Regex::memory_usage).sum::<usize>()
-            + self.stopwords.iter().map(|s| s.capacity() + 24).sum::<usize>()
+            + self
+                .stopwords
+                .iter()
+                .map(|s| s.capacity() + 24)
+                .sum::<usize>()
     }
 }
 
@@ -107,7 +113,7 @@ pub struct Detector {
     keyword_ac: Option<AhoCorasick>,
     /// Keyword pattern id → rule indices.
     keyword_rules: Vec<Vec<u32>>,
-    /// Multi-pattern gate over keyword-less regex rules; pattern id → rule index.
+    /// Multi-pattern gate over every regex rule; pattern id → rule index.
     gate: Option<Regex>,
     gate_rules: Vec<u32>,
     terms_ac: Option<AhoCorasick>,
@@ -136,8 +142,8 @@ pub(crate) struct DetectorParts {
     pub terms: Vec<(usize, Vec<String>)>,
     pub global_allow: Allow,
     pub min_score: f32,
-    /// Multi-pattern gate over keyword-less regex rules (pattern `i` is rule `gate_rules[i]`);
-    /// without a gate every keyword-less regex rule runs on every text.
+    /// Multi-pattern gate over every regex rule (pattern `i` is rule `gate_rules[i]`);
+    /// without a gate, keyword-less regex rules run on every text.
     pub gate: Option<Regex>,
     pub gate_rules: Vec<u32>,
     pub dict_bytes: usize,
@@ -174,6 +180,7 @@ impl Detector {
             Some(
                 AhoCorasick::builder()
                     .ascii_case_insensitive(true)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                     .build(&kw_patterns)
                     .map_err(|e| format!("keyword automaton: {e}"))?,
             )
@@ -193,6 +200,7 @@ impl Detector {
             Some(
                 AhoCorasick::builder()
                     .ascii_case_insensitive(true)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                     .match_kind(aho_corasick::MatchKind::LeftmostLongest)
                     .build(&term_patterns)
                     .map_err(|e| format!("dictionary automaton: {e}"))?,
@@ -243,7 +251,10 @@ impl Detector {
     /// a per-entry hash-table overhead) and allow-lists.
     pub fn approx_heap_bytes(&self) -> usize {
         let mut total = self.dict_bytes;
-        total += self.keyword_ac.as_ref().map_or(0, AhoCorasick::memory_usage);
+        total += self
+            .keyword_ac
+            .as_ref()
+            .map_or(0, AhoCorasick::memory_usage);
         total += self.terms_ac.as_ref().map_or(0, AhoCorasick::memory_usage);
         total += self.gate.as_ref().map_or(0, Regex::memory_usage);
         total += self.term_rules.len() * 4 + self.gate_rules.len() * 4;
@@ -254,7 +265,12 @@ impl Detector {
                 total += re.memory_usage();
             }
             total += r.allow.heap_bytes();
-            total += r.context.words.iter().map(|(w, s)| w.len() + s.len() + 48).sum::<usize>();
+            total += r
+                .context
+                .words
+                .iter()
+                .map(|(w, s)| w.len() + s.len() + 48)
+                .sum::<usize>();
         }
         total
     }
@@ -299,20 +315,36 @@ impl Detector {
         let mut enabled = vec![false; self.rules.len()];
         if let Some(ac) = &self.keyword_ac {
             for m in ac.find_overlapping_iter(bytes) {
+                // A keyword must start a word ("pt" in "pt id", not in "attempt").
+                let s = m.start();
+                if s > 0 && bytes[s - 1].is_ascii_alphanumeric() && bytes[s].is_ascii_alphanumeric()
+                {
+                    continue;
+                }
                 for &ri in &self.keyword_rules[m.pattern().as_usize()] {
                     enabled[ri as usize] = true;
                 }
             }
         }
+        // The gate holds every regex rule. Keyword-less rules are enabled by it; rules with
+        // keywords must pass both their keyword test and the gate.
         if let Some(gate) = &self.gate {
             let mut set = PatternSet::new(gate.pattern_len());
             gate.which_overlapping_matches(&Input::new(bytes), &mut set);
+            let mut gated = vec![false; self.rules.len()];
             for pid in set.iter() {
-                enabled[self.gate_rules[pid.as_usize()] as usize] = true;
+                gated[self.gate_rules[pid.as_usize()] as usize] = true;
+            }
+            for (ri, rule) in self.rules.iter().enumerate() {
+                if let Matcher::Regex { .. } = rule.matcher {
+                    enabled[ri] = gated[ri] && (enabled[ri] || !rule.has_keywords);
+                }
             }
         } else {
-            for &ri in &self.gate_rules {
-                enabled[ri as usize] = true;
+            for (ri, rule) in self.rules.iter().enumerate() {
+                if let Matcher::Regex { .. } = rule.matcher {
+                    enabled[ri] |= !rule.has_keywords;
+                }
             }
         }
         for (ri, rule) in self.rules.iter().enumerate() {
@@ -331,7 +363,10 @@ impl Detector {
                 if !is_word_boundary(bytes, s) || !is_word_boundary(bytes, e) {
                     continue;
                 }
-                if let Matcher::Terms { case_sensitive: true } = self.rules[ri].matcher {
+                if let Matcher::Terms {
+                    case_sensitive: true,
+                } = self.rules[ri].matcher
+                {
                     // The automaton is ASCII-case-insensitive; a case-sensitive rule wants a
                     // capitalised first letter (proper nouns such as city names).
                     if !bytes[s].is_ascii_uppercase() {
@@ -373,7 +408,15 @@ impl Detector {
     }
 
     /// Validates, scores and pushes one candidate of rule `ri` at `s..e`.
-    fn consider(&self, text: &str, ri: usize, s: usize, e: usize, adjust: f32, out: &mut Vec<Finding>) {
+    fn consider(
+        &self,
+        text: &str,
+        ri: usize,
+        s: usize,
+        e: usize,
+        adjust: f32,
+        out: &mut Vec<Finding>,
+    ) {
         let rule = &self.rules[ri];
         if !text.is_char_boundary(s) || !text.is_char_boundary(e) {
             return;
@@ -488,7 +531,9 @@ impl Detector {
                     pending_title = false;
                 }
                 Tok::Stop => {
-                    if connected && lower_key(&text[s..e], &mut buf).is_some_and(|k| d.org.contains(k)) {
+                    if connected
+                        && lower_key(&text[s..e], &mut buf).is_some_and(|k| d.org.contains(k))
+                    {
                         // "Wells Fargo Bank", "Mercy Hospital": an organisation, not a person.
                         group = NameGroup::default();
                     } else if connected {
@@ -537,7 +582,11 @@ impl Detector {
         let n = g.len;
         let title = g.title;
         let sentence_start = g.sentence_start;
-        let phrase_penalty = if g.title_case_phrase && !title { 0.25 } else { 0.0 };
+        let phrase_penalty = if g.title_case_phrase && !title {
+            0.25
+        } else {
+            0.0
+        };
         // "Maria: hello" (a chat speaker label) is not a sentence-initial word.
         let sentence_start = sentence_start && text.as_bytes().get(g.toks[0].1) != Some(&b':');
         let toks = g.toks;
@@ -548,7 +597,10 @@ impl Detector {
         let toks = &toks[..n];
         let strong = |f: u8| f & (F_FIRST | F_LAST) != 0 && f & F_COMMON == 0;
         let nstrong = toks.iter().filter(|t| strong(t.2)).count();
-        let ndict = toks.iter().filter(|t| t.2 & (F_FIRST | F_LAST) != 0).count();
+        let ndict = toks
+            .iter()
+            .filter(|t| t.2 & (F_FIRST | F_LAST) != 0)
+            .count();
         let nall_caps = toks.iter().filter(|t| t.2 & F_ALLCAPS != 0).count();
         // Choose the span and a score adjustment relative to the rule's base score.
         let (first, last, adjust) = if title {
@@ -587,8 +639,15 @@ impl Detector {
         } else if ndict >= 1 {
             // Common-word names ("Hope", "May", "Will") alone: at the start of a sentence only
             // context can lift them; capitalised mid-sentence they are weak names.
-            let p = toks.iter().position(|t| t.2 & (F_FIRST | F_LAST) != 0).unwrap_or(0);
-            let adj = if sentence_start && p == 0 { -0.35 } else { -0.15 };
+            let p = toks
+                .iter()
+                .position(|t| t.2 & (F_FIRST | F_LAST) != 0)
+                .unwrap_or(0);
+            let adj = if sentence_start && p == 0 {
+                -0.35
+            } else {
+                -0.15
+            };
             (p, p, adj)
         } else {
             return;
@@ -596,7 +655,14 @@ impl Detector {
         if nall_caps == n && !title && nstrong < 2 {
             return;
         }
-        self.consider(text, ri, toks[first].0, toks[last].1, adjust - phrase_penalty, out);
+        self.consider(
+            text,
+            ri,
+            toks[first].0,
+            toks[last].1,
+            adjust - phrase_penalty,
+            out,
+        );
     }
 }
 
@@ -631,17 +697,21 @@ enum Tok {
 
 fn classify_token(text: &str, s: usize, e: usize, d: &NameDicts, buf: &mut [u8; 64]) -> Tok {
     let tok = &text[s..e];
+    // Fast path: most tokens start with an ASCII lower-case letter.
+    if tok.as_bytes()[0].is_ascii_lowercase() {
+        return Tok::Lower;
+    }
     let Some(c0) = tok.chars().next() else {
         return Tok::Lower;
     };
+    if !c0.is_uppercase() {
+        return Tok::Lower;
+    }
     let Some(key) = lower_key(tok, buf) else {
         return Tok::Lower;
     };
-    if d.titles.contains(key) && c0.is_uppercase() {
+    if d.titles.contains(key) {
         return Tok::Title;
-    }
-    if !c0.is_uppercase() {
-        return Tok::Lower;
     }
     if d.stop.contains(key) {
         return Tok::Stop;
@@ -717,7 +787,11 @@ fn is_sentence_start(bytes: &[u8], s: usize) -> bool {
     while i > 0 && (bytes[i - 1] == b' ' || bytes[i - 1] == b'\t' || bytes[i - 1] == b'"') {
         i -= 1;
     }
-    i == 0 || matches!(bytes[i - 1], b'.' | b'!' | b'?' | b'\n' | b'\r' | b':' | b'>' | b'-' | b'*')
+    i == 0
+        || matches!(
+            bytes[i - 1],
+            b'.' | b'!' | b'?' | b'\n' | b'\r' | b':' | b'>' | b'-' | b'*'
+        )
 }
 
 fn is_word_boundary(bytes: &[u8], i: usize) -> bool {
@@ -782,7 +856,9 @@ fn rfind_word(hay: &[u8], word: &[u8]) -> Option<usize> {
     if word.is_empty() || word.len() > hay.len() {
         return None;
     }
-    (0..=hay.len() - word.len()).rev().find(|&p| word_at(hay, p, word))
+    (0..=hay.len() - word.len())
+        .rev()
+        .find(|&p| word_at(hay, p, word))
 }
 
 fn find_word(hay: &[u8], word: &[u8]) -> Option<usize> {

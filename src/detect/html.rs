@@ -26,8 +26,31 @@ pub(crate) struct VisibleText {
 
 const SKIP_CONTENT: &[&str] = &["script", "style", "template", "noscript", "head", "title"];
 const BLOCK: &[&str] = &[
-    "br", "p", "div", "li", "ul", "ol", "tr", "td", "th", "table", "h1", "h2", "h3", "h4", "h5",
-    "h6", "blockquote", "pre", "hr", "section", "article", "header", "footer", "dt", "dd",
+    "br",
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "td",
+    "th",
+    "table",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "hr",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "dt",
+    "dd",
 ];
 
 impl VisibleText {
@@ -112,7 +135,11 @@ impl VisibleText {
             &self.segs[k.saturating_sub(1)]
         };
         let a = seg_of(s);
-        let start = if a.verbatim { a.orig + (s - a.vis).min(a.vis_len) } else { a.orig };
+        let start = if a.verbatim {
+            a.orig + (s - a.vis).min(a.vis_len)
+        } else {
+            a.orig
+        };
         let z = seg_of(e.saturating_sub(1).max(s));
         let end = if z.verbatim {
             z.orig + (e - z.vis).min(z.vis_len)
@@ -256,7 +283,10 @@ mod tests {
     fn strips_tags_and_decodes_entities() {
         assert_eq!(vis("<p>Tom &amp; Jerry</p>"), "\nTom & Jerry\n");
         assert_eq!(vis("a<br/>b<br>c"), "a\nb\nc");
-        assert_eq!(vis("x<script>var a='<b>';</script>y<style>p{}</style>z"), "xyz");
+        assert_eq!(
+            vis("x<script>var a='<b>';</script>y<style>p{}</style>z"),
+            "xyz"
+        );
         assert_eq!(vis("a<!-- hidden 555-12-3456 -->b"), "ab");
         assert_eq!(vis("caf&#233; &#xE9;&nbsp;ok"), "café é ok");
         assert_eq!(vis("1 < 2 &unknown; &"), "1 < 2 &unknown; &");

@@ -206,7 +206,11 @@ pub fn load_detector(dir: Option<&Path>, jurisdictions: &[String]) -> Result<Det
 
 fn line_of(src: &str, offset: usize) -> usize {
     let off = offset.min(src.len());
-    src.as_bytes()[..off].iter().filter(|&&b| b == b'\n').count() + 1
+    src.as_bytes()[..off]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 fn load(src: &Source<'_>, jurisdictions: &[String]) -> Result<PatternSet, LoadErrors> {
@@ -241,7 +245,11 @@ fn load(src: &Source<'_>, jurisdictions: &[String]) -> Result<PatternSet, LoadEr
             continue;
         }
         let Some(files) = src.rule_files(j) else {
-            errors.push(err(j, 0, format!("unknown jurisdiction `{j}` (no such directory)")));
+            errors.push(err(
+                j,
+                0,
+                format!("unknown jurisdiction `{j}` (no such directory)"),
+            ));
             continue;
         };
         for file in files {
@@ -264,9 +272,15 @@ fn load(src: &Source<'_>, jurisdictions: &[String]) -> Result<PatternSet, LoadEr
             for spanned in parsed.rules {
                 let line = line_of(&text, spanned.span().start);
                 let raw = spanned.into_inner();
-                if let Some(def) =
-                    check_rule(&file, &text, line, raw, &mut seen_ids, &mut dict_refs, &mut errors)
-                {
+                if let Some(def) = check_rule(
+                    &file,
+                    &text,
+                    line,
+                    raw,
+                    &mut seen_ids,
+                    &mut dict_refs,
+                    &mut errors,
+                ) {
                     rules.push(def);
                 }
             }
@@ -278,9 +292,16 @@ fn load(src: &Source<'_>, jurisdictions: &[String]) -> Result<PatternSet, LoadEr
         if dictionaries.contains_key(&name) {
             continue;
         }
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         {
-            errors.push(err(&file, line, format!("invalid dictionary name `{name}`")));
+            errors.push(err(
+                &file,
+                line,
+                format!("invalid dictionary name `{name}`"),
+            ));
             continue;
         }
         match src.read(&format!("dictionaries/{name}.txt")) {
@@ -333,10 +354,22 @@ fn check_rule(
     let before = errors.len();
     let id = raw.id.get_ref().clone();
     let id_line = line_of(text, raw.id.span().start);
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
-        errors.push(err(file, id_line, format!("invalid rule id `{id}` (use [A-Za-z0-9._-])")));
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        errors.push(err(
+            file,
+            id_line,
+            format!("invalid rule id `{id}` (use [A-Za-z0-9._-])"),
+        ));
     } else if let Some((f, l)) = seen.get(&id) {
-        errors.push(err(file, id_line, format!("duplicate rule id `{id}` (first defined at {f}:{l})")));
+        errors.push(err(
+            file,
+            id_line,
+            format!("duplicate rule id `{id}` (first defined at {f}:{l})"),
+        ));
     } else {
         seen.insert(id.clone(), (file.to_owned(), id_line));
     }
@@ -347,7 +380,11 @@ fn check_rule(
         errors.push(err(
             file,
             label_line,
-            format!("unknown label `{}` (known: {})", raw.label.get_ref(), known.join(", ")),
+            format!(
+                "unknown label `{}` (known: {})",
+                raw.label.get_ref(),
+                known.join(", ")
+            ),
         ));
     }
     let kinds = usize::from(raw.regex.is_some())
@@ -360,10 +397,17 @@ fn check_rule(
             format!("rule `{id}` needs exactly one of `regex`, `dictionary`, `names`"),
         ));
     }
-    let regex_line = raw.regex.as_ref().map_or(line, |r| line_of(text, r.span().start));
+    let regex_line = raw
+        .regex
+        .as_ref()
+        .map_or(line, |r| line_of(text, r.span().start));
     if let Some(r) = &raw.regex {
         if r.get_ref().len() > MAX_REGEX_LEN {
-            errors.push(err(file, regex_line, format!("regex longer than {MAX_REGEX_LEN} bytes")));
+            errors.push(err(
+                file,
+                regex_line,
+                format!("regex longer than {MAX_REGEX_LEN} bytes"),
+            ));
         }
     }
     for v in &raw.validators {
@@ -372,13 +416,21 @@ fn check_rule(
             errors.push(err(
                 file,
                 line_of(text, v.span().start),
-                format!("unknown validator `{}` (known: {})", v.get_ref(), known.join(", ")),
+                format!(
+                    "unknown validator `{}` (known: {})",
+                    v.get_ref(),
+                    known.join(", ")
+                ),
             ));
         }
     }
     let score_ok = |x: f32| (0.0..=1.0).contains(&x);
     if !score_ok(*raw.base_score.get_ref()) {
-        errors.push(err(file, line_of(text, raw.base_score.span().start), "base_score must be in [0, 1]"));
+        errors.push(err(
+            file,
+            line_of(text, raw.base_score.span().start),
+            "base_score must be in [0, 1]",
+        ));
     }
     if let Some(m) = raw.min_score {
         if !score_ok(m) {
@@ -395,14 +447,22 @@ fn check_rule(
             errors.push(err(file, line, "context windows are limited to 1000 chars"));
         }
         if c.required && c.words.is_empty() {
-            errors.push(err(file, line, "context.required needs at least one context word"));
+            errors.push(err(
+                file,
+                line,
+                "context.required needs at least one context word",
+            ));
         }
     }
     if let Some(a) = &raw.allow {
         check_allow(file, text, a, errors);
     }
     for d in &raw.dictionary {
-        dict_refs.push((file.to_owned(), line_of(text, d.span().start), d.get_ref().clone()));
+        dict_refs.push((
+            file.to_owned(),
+            line_of(text, d.span().start),
+            d.get_ref().clone(),
+        ));
     }
     if let Some(n) = &raw.names {
         let nl = line_of(text, n.span().start);
@@ -428,7 +488,11 @@ fn check_rule(
     for (l, t, v) in &examples {
         if let Some(v) = v {
             if !t.contains(v.as_str()) {
-                errors.push(err(file, *l, "example `value` does not occur in its `text`"));
+                errors.push(err(
+                    file,
+                    *l,
+                    "example `value` does not occur in its `text`",
+                ));
             }
         }
     }
@@ -454,7 +518,11 @@ fn check_rule(
 fn check_allow(file: &str, text: &str, a: &RawAllow, errors: &mut Vec<LoadError>) {
     for r in &a.regexes {
         if let Err(e) = build_regex(r.get_ref(), DEFAULT_REGEX_SIZE_LIMIT) {
-            errors.push(err(file, line_of(text, r.span().start), format!("bad allow regex: {e}")));
+            errors.push(err(
+                file,
+                line_of(text, r.span().start),
+                format!("bad allow regex: {e}"),
+            ));
         }
     }
 }
@@ -543,7 +611,11 @@ impl PatternSet {
         };
         let min_score = self.global.settings.min_score.unwrap_or(0.5);
         if !(0.0..=1.0).contains(&min_score) {
-            errors.push(err(&self.global_file, 0, "settings.min_score must be in [0, 1]"));
+            errors.push(err(
+                &self.global_file,
+                0,
+                "settings.min_score must be in [0, 1]",
+            ));
         }
         let mut rules = Vec::new();
         let mut keywords = Vec::new();
@@ -558,10 +630,8 @@ impl PatternSet {
                     Ok(re) => {
                         let ncaps = re.group_info().group_len(regex_automata::PatternID::ZERO);
                         let group = ncaps.saturating_sub(1);
-                        if raw.keywords.is_empty() {
-                            gate_sources.push(src.get_ref().clone());
-                            gate_rules.push(rules.len() as u32);
-                        }
+                        gate_sources.push(src.get_ref().clone());
+                        gate_rules.push(rules.len() as u32);
                         Matcher::Regex { re, group }
                     }
                     Err(e) => {
@@ -577,7 +647,11 @@ impl PatternSet {
                 let (titles, b4) = self.word_set(&n.titles);
                 let (mut stop, b5) = self.word_set(&n.stop_lists);
                 stop.extend(n.stopwords.iter().map(|s| engine::normalise_entry(s)));
-                let org: WordSet = n.org_suffixes.iter().map(|s| engine::normalise_entry(s)).collect();
+                let org: WordSet = n
+                    .org_suffixes
+                    .iter()
+                    .map(|s| engine::normalise_entry(s))
+                    .collect();
                 stop.extend(org.iter().cloned());
                 dict_bytes += b1 + b2 + b3 + b4 + b5;
                 Matcher::Names(Box::new(NameDicts {
@@ -614,26 +688,29 @@ impl PatternSet {
                     continue;
                 }
             };
-            let context = raw.context.as_ref().map_or_else(Context::default, |c| Context {
-                words: c
-                    .words
-                    .iter()
-                    .map(|w| (engine::normalise_entry(w), Arc::<str>::from(w.as_str())))
-                    .filter(|(k, _)| !k.is_empty())
-                    .collect(),
-                negative_words: c
-                    .negative_words
-                    .iter()
-                    .map(|w| engine::normalise_entry(w))
-                    .filter(|k| !k.is_empty())
-                    .collect(),
-                window_before: c.window_before,
-                window_after: c.window_after,
-                required: c.required,
-                boost: c.boost,
-                penalty: c.penalty,
-                negative_penalty: c.negative_penalty,
-            });
+            let context = raw
+                .context
+                .as_ref()
+                .map_or_else(Context::default, |c| Context {
+                    words: c
+                        .words
+                        .iter()
+                        .map(|w| (engine::normalise_entry(w), Arc::<str>::from(w.as_str())))
+                        .filter(|(k, _)| !k.is_empty())
+                        .collect(),
+                    negative_words: c
+                        .negative_words
+                        .iter()
+                        .map(|w| engine::normalise_entry(w))
+                        .filter(|k| !k.is_empty())
+                        .collect(),
+                    window_before: c.window_before,
+                    window_after: c.window_after,
+                    required: c.required,
+                    boost: c.boost,
+                    penalty: c.penalty,
+                    negative_penalty: c.negative_penalty,
+                });
             keywords.push(
                 raw.keywords
                     .iter()
@@ -647,6 +724,7 @@ impl PatternSet {
                 base_score: *raw.base_score.get_ref(),
                 min_score: raw.min_score.unwrap_or(0.0),
                 matcher,
+                has_keywords: !raw.keywords.is_empty(),
                 validators: raw
                     .validators
                     .iter()
@@ -674,7 +752,9 @@ impl PatternSet {
                         .match_kind(regex_automata::MatchKind::All)
                         .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
                         .nfa_size_limit(Some(MAX_REGEX_SIZE_LIMIT * 4))
-                        .hybrid_cache_capacity(4 << 20),
+                        // Large enough that the lazy DFA does not thrash (and fall back to the
+                        // much slower NFA simulation) on ~60 patterns.
+                        .hybrid_cache_capacity(8 << 20),
                 )
                 .build_many(&gate_sources)
                 .ok()
@@ -757,7 +837,10 @@ pub fn run_examples(set: &PatternSet, detector: &Detector) -> ExampleReport {
 
 /// Loads, compiles and runs examples: everything `phi-guard patterns check` does. Returns the
 /// compiled detector and the example report, or every load/compile error.
-pub fn check(dir: Option<&Path>, jurisdictions: &[String]) -> Result<(Detector, ExampleReport), LoadErrors> {
+pub fn check(
+    dir: Option<&Path>,
+    jurisdictions: &[String],
+) -> Result<(Detector, ExampleReport), LoadErrors> {
     let set = match dir {
         Some(d) => load_dir(d, jurisdictions)?,
         None => load_embedded(jurisdictions)?,

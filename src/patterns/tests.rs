@@ -87,13 +87,25 @@ base_score = 0.5
     let e = errors_of(d.path());
     // Load-time errors (validator, label, dictionary) come first; the regex is only compiled
     // once everything loads, so fix-and-rerun shows it next. Nothing is half-loaded.
-    assert!(e.iter().any(|x| x.starts_with("t/a.toml:11: unknown validator `no_such_validator`")), "{e:?}");
-    assert!(e.iter().any(|x| x.starts_with("t/a.toml:16: unknown label `TELEPHONE`")), "{e:?}");
-    assert!(e.iter().any(|x| x.starts_with("t/a.toml:23: dictionary `nope` not found")), "{e:?}");
-    let fixed = src.replace("\"no_such_validator\"", "\"luhn\"").replace("TELEPHONE", "PHONE").replace(
-        "dictionary = [\"nope\"]",
-        "regex = 'x'",
+    assert!(
+        e.iter()
+            .any(|x| x.starts_with("t/a.toml:11: unknown validator `no_such_validator`")),
+        "{e:?}"
     );
+    assert!(
+        e.iter()
+            .any(|x| x.starts_with("t/a.toml:16: unknown label `TELEPHONE`")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|x| x.starts_with("t/a.toml:23: dictionary `nope` not found")),
+        "{e:?}"
+    );
+    let fixed = src
+        .replace("\"no_such_validator\"", "\"luhn\"")
+        .replace("TELEPHONE", "PHONE")
+        .replace("dictionary = [\"nope\"]", "regex = 'x'");
     let d = tree(&[("t/a.toml", &fixed)]);
     let e = errors_of(d.path());
     assert_eq!(e.len(), 1, "{e:?}");
@@ -102,15 +114,24 @@ base_score = 0.5
 
 #[test]
 fn missing_field_and_unknown_field() {
-    let d = tree(&[("t/a.toml", "[[rules]]\nid = \"t.x\"\nregex = 'a'\nbase_score = 0.5\n")]);
+    let d = tree(&[(
+        "t/a.toml",
+        "[[rules]]\nid = \"t.x\"\nregex = 'a'\nbase_score = 0.5\n",
+    )]);
     let e = errors_of(d.path());
-    assert!(e[0].starts_with("t/a.toml:1: missing field `label`"), "{e:?}");
+    assert!(
+        e[0].starts_with("t/a.toml:1: missing field `label`"),
+        "{e:?}"
+    );
     let d = tree(&[(
         "t/a.toml",
         "[[rules]]\nid = \"t.x\"\nlabel = \"URL\"\nregex = 'a'\nbase_score = 0.5\nbse_score = 1\n",
     )]);
     let e = errors_of(d.path());
-    assert!(e[0].starts_with("t/a.toml:6: unknown field `bse_score`"), "{e:?}");
+    assert!(
+        e[0].starts_with("t/a.toml:6: unknown field `bse_score`"),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -118,9 +139,21 @@ fn duplicate_ids_scores_and_kinds_are_checked() {
     let src = "[[rules]]\nid = \"t.x\"\nlabel = \"URL\"\nregex = 'a'\nbase_score = 1.5\n\n[[rules]]\nid = \"t.x\"\nlabel = \"URL\"\nbase_score = 0.5\n";
     let d = tree(&[("t/a.toml", src)]);
     let e = errors_of(d.path());
-    assert!(e.iter().any(|x| x.starts_with("t/a.toml:5: base_score must be in [0, 1]")), "{e:?}");
-    assert!(e.iter().any(|x| x.starts_with("t/a.toml:8: duplicate rule id `t.x`")), "{e:?}");
-    assert!(e.iter().any(|x| x.starts_with("t/a.toml:7: rule `t.x` needs exactly one of")), "{e:?}");
+    assert!(
+        e.iter()
+            .any(|x| x.starts_with("t/a.toml:5: base_score must be in [0, 1]")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|x| x.starts_with("t/a.toml:8: duplicate rule id `t.x`")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|x| x.starts_with("t/a.toml:7: rule `t.x` needs exactly one of")),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -135,8 +168,14 @@ fn failing_example_and_negative_are_reported() {
     let r = run_examples(&set, &det);
     let f: Vec<String> = r.failures.iter().map(ToString::to_string).collect();
     assert_eq!(f.len(), 2, "{f:?}");
-    assert!(f[0].starts_with("t/a.toml:8: example of `t.ssn` not detected as SSN"), "{f:?}");
-    assert!(f[1].starts_with("t/a.toml:9: negative example of `t.ssn` detected"), "{f:?}");
+    assert!(
+        f[0].starts_with("t/a.toml:8: example of `t.ssn` not detected as SSN"),
+        "{f:?}"
+    );
+    assert!(
+        f[1].starts_with("t/a.toml:9: negative example of `t.ssn` detected"),
+        "{f:?}"
+    );
 }
 
 #[test]
@@ -150,9 +189,15 @@ label = "URL"
 regex = '''\w{200}\w{200}\w{200}'''
 base_score = 0.5
 "#;
-    let d = tree(&[("global.toml", "[settings]\nregex_size_limit = 10000\n"), ("t/a.toml", huge)]);
+    let d = tree(&[
+        ("global.toml", "[settings]\nregex_size_limit = 10000\n"),
+        ("t/a.toml", huge),
+    ]);
     let e = errors_of(d.path());
-    assert!(e.len() == 1 && e[0].starts_with("t/a.toml:4: bad regex"), "{e:?}");
+    assert!(
+        e.len() == 1 && e[0].starts_with("t/a.toml:4: bad regex"),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -175,8 +220,16 @@ use_global_allow = false
 allow = { stopwords = ["-99-"], regexes = ['''^7'''] }
 "#;
     let d = tree(&[("global.toml", global), ("t/a.toml", rules)]);
-    let det = load_dir(d.path(), &[]).expect("load").compile().expect("compile");
-    let one = |t: &str| det.scan(t).into_iter().map(|f| f.rule.to_string()).collect::<Vec<_>>();
+    let det = load_dir(d.path(), &[])
+        .expect("load")
+        .compile()
+        .expect("compile");
+    let one = |t: &str| {
+        det.scan(t)
+            .into_iter()
+            .map(|f| f.rule.to_string())
+            .collect::<Vec<_>>()
+    };
     // Global allow drops t.a's candidate; t.b opted out of the global list and still fires.
     assert_eq!(one("536-22-8745"), vec!["t.b"]);
     // t.a's own allow-list drops its candidate; t.b has no such entry.
@@ -205,9 +258,15 @@ required = true
 boost = 0.3
 "#;
     let d = tree(&[("t/a.toml", rules)]);
-    let det = load_dir(d.path(), &[]).expect("load").compile().expect("compile");
+    let det = load_dir(d.path(), &[])
+        .expect("load")
+        .compile()
+        .expect("compile");
     assert!(det.scan("id 123456").is_empty());
-    assert!(det.scan("MRN was given long ago: 123456").is_empty(), "outside the window");
+    assert!(
+        det.scan("MRN was given long ago: 123456").is_empty(),
+        "outside the window"
+    );
     let f = det.scan("MRN: 123456");
     assert_eq!(f.len(), 1);
     assert!((f[0].score - 0.9).abs() < 1e-6);
@@ -238,10 +297,19 @@ fn html_offsets_map_to_original() {
     let html = "<div><p>Patient&nbsp;SSN: <b>536-22-8745</b></p><script>var x='401-85-3372';</script>\
                 <style>.a{}</style><p>caf&eacute; &amp; 日本<br>call (415)&#32;555-0132</p></div>";
     let f = det.scan_html(html);
-    let got: Vec<(&str, Label)> = f.iter().map(|x| (&html[x.byte_start..x.byte_end], x.label)).collect();
+    let got: Vec<(&str, Label)> = f
+        .iter()
+        .map(|x| (&html[x.byte_start..x.byte_end], x.label))
+        .collect();
     assert!(got.contains(&("536-22-8745", Label::Ssn)), "{got:?}");
-    assert!(got.contains(&("(415)&#32;555-0132", Label::Phone)), "{got:?}");
-    assert!(!got.iter().any(|(s, _)| s.contains("401-85-3372")), "script content is not visible");
+    assert!(
+        got.contains(&("(415)&#32;555-0132", Label::Phone)),
+        "{got:?}"
+    );
+    assert!(
+        !got.iter().any(|(s, _)| s.contains("401-85-3372")),
+        "script content is not visible"
+    );
     let chars: Vec<char> = html.chars().collect();
     for x in &f {
         let s: String = chars[x.start..x.end].iter().collect();
@@ -259,11 +327,17 @@ fn names_dictionary_behaviour() {
             .map(|f| t[f.byte_start..f.byte_end].to_owned())
             .collect()
     };
-    assert_eq!(names("I spoke with Maria Ortiz today."), vec!["Maria Ortiz"]);
+    assert_eq!(
+        names("I spoke with Maria Ortiz today."),
+        vec!["Maria Ortiz"]
+    );
     assert!(names("we hope the white paper may help and will grant access").is_empty());
     assert_eq!(names("Thanks,\nJ. Ortiz"), vec!["J. Ortiz"]);
     assert_eq!(names("Hi Hope,\nyour refill is ready"), vec!["Hope"]);
-    assert_eq!(names("Conversation transferred to Donna (human agent)\nTabitha: hello"), vec!["Donna", "Tabitha"]);
+    assert_eq!(
+        names("Conversation transferred to Donna (human agent)\nTabitha: hello"),
+        vec!["Donna", "Tabitha"]
+    );
     assert_eq!(names("Miles: hey there"), vec!["Miles"]);
     assert!(names("we bank with Wells Fargo Bank and Mercy Hospital").is_empty());
     assert!(names("under Accounts; Mark All As Read is in the menu").is_empty());
