@@ -48,17 +48,8 @@ mod tests {
         let a = Fingerprinter::new(b"k1");
         let b = Fingerprinter::new(b"k2");
         assert_eq!(a.fingerprint(Label::Ssn, "x").len(), 32);
-        assert_ne!(
-            a.fingerprint(Label::Ssn, "x"),
-            b.fingerprint(Label::Ssn, "x")
-        );
-        assert_ne!(
-            a.fingerprint(Label::Ssn, "x"),
-            a.fingerprint(Label::Phone, "x")
-        );
-        assert_eq!(
-            a.fingerprint(Label::Ssn, "x"),
-            a.fingerprint(Label::Ssn, "x")
-        );
+        assert_ne!(a.fingerprint(Label::Ssn, "x"), b.fingerprint(Label::Ssn, "x"));
+        assert_ne!(a.fingerprint(Label::Ssn, "x"), a.fingerprint(Label::Phone, "x"));
+        assert_eq!(a.fingerprint(Label::Ssn, "x"), a.fingerprint(Label::Ssn, "x"));
     }
 }
