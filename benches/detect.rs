@@ -1,5 +1,6 @@
 //! Detection throughput on ~2 KB documents (support tickets, chat transcripts, clinical notes)
-//! with the full default rules and dictionaries, next to a baseline: one bare combined
+//! (PHI-dense samples repeated to 2 KB, plus one typical prose reply) with the full default
+//! rules and dictionaries, next to a baseline: one bare combined
 //! `regex::bytes::Regex` alternation of the same regex rules (no validators, context,
 //! dictionaries or overlap resolution). Throughput is in bytes; criterion prints MB/s (MiB/s).
 //! Also prints the detector's approximate compiled size.
@@ -30,6 +31,12 @@ Lives at 88 W. 42nd Street, Apt 5B, New York, NY 10036 with his wife Linda. \
 Phone 212-555-0187, fax (212) 555-0199. SSN 536-22-8745 on file. \
 Medicare MBI 1EG4-TE5-MK73. Email robert.z@example.org. Portal https://portal.example.org/p/48213. \
 Plan: recheck CBC and BMP in 3 months, colonoscopy scheduled on 14 March 2025. ICD-10 E11.9, I10.\n";
+
+/// A typical support reply: prose, one name, look-alikes (order number, version, price, time).
+const PROSE: &str = "Thanks for reaching out about the login problem. I checked the settings on our side \
+and everything looks fine; could you clear the browser cache, restart the app (version 4.12.0) and \
+try again? If it still fails, send us a screenshot of the error and the time it happened (10:45?) \
+so we can look at the logs for order 7718-2231. The upgrade costs $19.99 per seat. Kind regards, Sam\n";
 
 const FR: &str = "Bonjour Docteur,\nMme Claire Martin, née le 14 mars 1962, NIR 2 62 03 75 112 345 67, \
 domiciliée 12 rue de la Paix, 75002 Paris, tél 06 12 34 56 78. Elle suit un traitement pour asthme. \
