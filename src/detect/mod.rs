@@ -3,10 +3,14 @@
 //! Owns: the compiled [`Detector`] (combined regex / keyword pre-filter, validators, context
 //! scoring, allow-lists, overlap resolution), HTML visible-text mapping and keyed fingerprints.
 //! Must not: do I/O, log, read clocks or know anything Zendesk-shaped. One `Detector` is compiled
-//! by `patterns` and shared behind an `Arc`; scanning allocates only for findings.
+//! by `patterns` and shared behind an `Arc`; scanning allocates only for findings (plus the
+//! decoded visible text for HTML and a few per-scan bookkeeping vectors sized by the rule count).
 
+pub(crate) mod engine;
 mod finding;
 pub mod fingerprint;
+mod html;
 pub mod validators;
 
+pub use engine::Detector;
 pub use finding::{ContextHit, ContextSide, Explanation, Finding, Label};

@@ -1,0 +1,985 @@
+//! The compiled [`Detector`] and the scan loop.
+//!
+//! Owns: candidate generation (keyword pre-filter, one multi-pattern gate for keyword-less regex
+//! rules, per-rule regexes, one combined dictionary-term automaton, the name tokenizer), scoring
+//! (validators, context windows, allow-lists), overlap resolution and char offsets.
+//! Must not: do I/O, log, or keep mutable state between scans. Compiled by `crate::patterns`.
+//!
+//! # Scan pipeline
+//! 1. Keyword pre-filter: one ASCII-case-insensitive Aho-Corasick automaton over every rule's
+//!    `keywords`; a rule with keywords runs only if one of them occurs somewhere in the text.
+//! 2. Every regex rule is gated by one multi-pattern regex (`which_overlapping_matches`,
+//!    a single lazy-DFA pass): only rules that match somewhere (and whose keywords occur, if they
+//!    have any) run their own regex to find positions and capture groups.
+//! 3. Dictionary "terms" rules share one leftmost-longest Aho-Corasick automaton; hits must sit on
+//!    word boundaries. "names" rules hash capitalised tokens into their dictionaries.
+//! 4. Every candidate goes through: rule allow-list, global allow-list (unless the rule opts out),
+//!    validators (all must pass), context scoring, and the rule's `min_score` floor.
+//! 5. Overlaps are resolved (see [`Detector::scan`]) and char offsets are computed in one pass.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use aho_corasick::AhoCorasick;
+use regex_automata::meta::Regex;
+use regex_automata::{Input, PatternSet};
+
+use super::validators::Validator;
+use super::{ContextHit, ContextSide, Explanation, Finding, Label};
+
+/// Lower-cased word list (one entry per normalised term).
+pub(crate) type WordSet = HashSet<Box<[u8]>>;
+
+/// A compiled rule. Built by `crate::patterns`.
+pub(crate) struct Rule {
+    pub id: Arc<str>,
+    pub label: Label,
+    pub base_score: f32,
+    pub min_score: f32,
+    pub matcher: Matcher,
+    pub has_keywords: bool,
+    pub validators: Vec<(&'static str, Validator)>,
+    pub context: Context,
+    pub allow: Allow,
+    pub use_global_allow: bool,
+}
+
+pub(crate) enum Matcher {
+    /// `group` = number of explicit capture groups (0 = the whole match is the value).
+    Regex { re: Regex, group: usize },
+    /// Phrases from dictionaries; matched by the detector's shared terms automaton.
+    Terms { case_sensitive: bool },
+    /// Capitalised-token name finder.
+    Names(Box<NameDicts>),
+}
+
+pub(crate) struct NameDicts {
+    pub first: WordSet,
+    pub last: WordSet,
+    pub common: WordSet,
+    pub titles: WordSet,
+    pub stop: WordSet,
+    /// Organisation suffixes ("Bank", "Hospital"): the capitalised run before one is dropped.
+    pub org: WordSet,
+}
+
+#[derive(Default)]
+pub(crate) struct Context {
+    /// Lower-cased context words with the spelling used in the rule file.
+    pub words: Vec<(Box<[u8]>, Arc<str>)>,
+    pub negative_words: Vec<Box<[u8]>>,
+    pub window_before: usize,
+    pub window_after: usize,
+    pub required: bool,
+    pub boost: f32,
+    pub penalty: f32,
+    pub negative_penalty: f32,
+}
+
+#[derive(Default)]
+pub(crate) struct Allow {
+    /// Lower-cased exact values.
+    pub values: HashSet<String>,
+    pub regexes: Vec<Regex>,
+    /// Lower-cased substrings.
+    pub stopwords: Vec<String>,
+}
+
+impl Allow {
+    fn allows(&self, value: &str) -> bool {
+        if self.values.is_empty() && self.regexes.is_empty() && self.stopwords.is_empty() {
+            return false;
+        }
+        let lower = value.trim().to_lowercase();
+        self.values.contains(&lower)
+            || self.stopwords.iter().any(|s| lower.contains(s.as_str()))
+            || self.regexes.iter().any(|r| r.is_match(value))
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.values.iter().map(|v| v.capacity() + 32).sum::<usize>()
+            + self.regexes.iter().map(Regex::memory_usage).sum::<usize>()
+            + self
+                .stopwords
+                .iter()
+                .map(|s| s.capacity() + 24)
+                .sum::<usize>()
+    }
+}
+
+/// The compiled rule set. Cheap to share (`Arc<Detector>`), `Send + Sync`, immutable.
+pub struct Detector {
+    pub(crate) rules: Vec<Rule>,
+    keyword_ac: Option<AhoCorasick>,
+    /// Keyword pattern id → rule indices.
+    keyword_rules: Vec<Vec<u32>>,
+    /// Multi-pattern gate over every regex rule; pattern id → rule index.
+    gate: Option<Regex>,
+    gate_rules: Vec<u32>,
+    terms_ac: Option<AhoCorasick>,
+    /// Terms pattern id → rule index.
+    term_rules: Vec<u32>,
+    global_allow: Allow,
+    min_score: f32,
+    dict_bytes: usize,
+}
+
+impl std::fmt::Debug for Detector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Detector")
+            .field("rules", &self.rules.len())
+            .field("min_score", &self.min_score)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Inputs to [`Detector::build`], assembled by the loader.
+pub(crate) struct DetectorParts {
+    pub rules: Vec<Rule>,
+    /// Per rule, its keywords (lower-cased).
+    pub keywords: Vec<Vec<String>>,
+    /// Per terms rule index, its phrases (lower-cased unless case-sensitive).
+    pub terms: Vec<(usize, Vec<String>)>,
+    pub global_allow: Allow,
+    pub min_score: f32,
+    /// Multi-pattern gate over every regex rule (pattern `i` is rule `gate_rules[i]`);
+    /// without a gate, keyword-less regex rules run on every text.
+    pub gate: Option<Regex>,
+    pub gate_rules: Vec<u32>,
+    pub dict_bytes: usize,
+}
+
+impl Detector {
+    pub(crate) fn build(parts: DetectorParts) -> Result<Detector, String> {
+        let DetectorParts {
+            rules,
+            keywords,
+            terms,
+            global_allow,
+            min_score,
+            gate,
+            gate_rules,
+            dict_bytes,
+        } = parts;
+        // Keyword automaton.
+        let mut kw_patterns: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<u32>> = Vec::new();
+        for (ri, kws) in keywords.iter().enumerate() {
+            for kw in kws {
+                if let Some(pos) = kw_patterns.iter().position(|p| p == kw) {
+                    keyword_rules[pos].push(ri as u32);
+                } else {
+                    kw_patterns.push(kw.clone());
+                    keyword_rules.push(vec![ri as u32]);
+                }
+            }
+        }
+        let keyword_ac = if kw_patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .build(&kw_patterns)
+                    .map_err(|e| format!("keyword automaton: {e}"))?,
+            )
+        };
+        // Terms automaton.
+        let mut term_patterns: Vec<String> = Vec::new();
+        let mut term_rules = Vec::new();
+        for (ri, phrases) in terms {
+            for p in phrases {
+                term_patterns.push(p);
+                term_rules.push(ri as u32);
+            }
+        }
+        let terms_ac = if term_patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                    .build(&term_patterns)
+                    .map_err(|e| format!("dictionary automaton: {e}"))?,
+            )
+        };
+        Ok(Detector {
+            rules,
+            keyword_ac,
+            keyword_rules,
+            gate,
+            gate_rules,
+            terms_ac,
+            term_rules,
+            global_allow,
+            min_score,
+            dict_bytes,
+        })
+    }
+
+    /// The default minimum score callers should apply (`[settings] min_score` in
+    /// `global.toml`). [`Detector::scan`] does not apply it: it only drops findings below each
+    /// rule's own `min_score` floor (0 unless the rule sets one).
+    pub fn min_score(&self) -> f32 {
+        self.min_score
+    }
+
+    /// Number of compiled rules.
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Number of rules per label, for every label that has at least one rule, in `Label::ALL` order.
+    pub fn rules_per_label(&self) -> Vec<(Label, usize)> {
+        Label::ALL
+            .iter()
+            .map(|l| (*l, self.rules.iter().filter(|r| r.label == *l).count()))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
+    /// Rule ids in load order.
+    pub fn rule_ids(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().map(|r| &*r.id)
+    }
+
+    /// Approximate heap size of the compiled detector: regex engines (as reported by
+    /// `regex-automata`), automata (as reported by `aho-corasick`), dictionaries (entry bytes plus
+    /// a per-entry hash-table overhead) and allow-lists.
+    pub fn approx_heap_bytes(&self) -> usize {
+        let mut total = self.dict_bytes;
+        total += self
+            .keyword_ac
+            .as_ref()
+            .map_or(0, AhoCorasick::memory_usage);
+        total += self.terms_ac.as_ref().map_or(0, AhoCorasick::memory_usage);
+        total += self.gate.as_ref().map_or(0, Regex::memory_usage);
+        total += self.term_rules.len() * 4 + self.gate_rules.len() * 4;
+        total += self.global_allow.heap_bytes();
+        for r in &self.rules {
+            total += std::mem::size_of::<Rule>();
+            if let Matcher::Regex { re, .. } = &r.matcher {
+                total += re.memory_usage();
+            }
+            total += r.allow.heap_bytes();
+            total += r
+                .context
+                .words
+                .iter()
+                .map(|(w, s)| w.len() + s.len() + 48)
+                .sum::<usize>();
+        }
+        total
+    }
+
+    /// Scans plain text.
+    ///
+    /// Returns non-overlapping findings sorted by position. Overlaps between candidates (of any
+    /// rule or label) are resolved greedily: the higher score wins, then the longer span (bytes),
+    /// then the rule loaded first, then the earlier start. Findings below their rule's `min_score`
+    /// are dropped before overlap resolution; the global [`Detector::min_score`] is NOT applied.
+    pub fn scan(&self, text: &str) -> Vec<Finding> {
+        let mut cands = self.candidates(text);
+        resolve_overlaps(&mut cands);
+        fill_char_offsets(text, &mut cands);
+        cands
+    }
+
+    /// Scans the visible text of an HTML fragment (tags stripped, entities decoded, `script`,
+    /// `style` and comments skipped) and maps every finding back to byte and char offsets in
+    /// `html`. A finding's original span covers whole entities; it may contain tags if the value
+    /// is split by inline markup (`<b>Jo</b>hn`).
+    pub fn scan_html(&self, html: &str) -> Vec<Finding> {
+        let visible = super::html::VisibleText::extract(html);
+        let mut cands = self.candidates(&visible.text);
+        resolve_overlaps(&mut cands);
+        for f in &mut cands {
+            let (s, e) = visible.map_span(f.byte_start, f.byte_end);
+            f.byte_start = s;
+            f.byte_end = e;
+        }
+        // Mapped spans keep their order and stay disjoint (segments are monotonic).
+        fill_char_offsets(html, &mut cands);
+        cands
+    }
+
+    fn candidates(&self, text: &str) -> Vec<Finding> {
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        if text.is_empty() {
+            return out;
+        }
+        let mut enabled = vec![false; self.rules.len()];
+        if let Some(ac) = &self.keyword_ac {
+            for m in ac.find_overlapping_iter(bytes) {
+                // A keyword must start a word ("pt" in "pt id", not in "attempt").
+                let s = m.start();
+                if s > 0 && bytes[s - 1].is_ascii_alphanumeric() && bytes[s].is_ascii_alphanumeric()
+                {
+                    continue;
+                }
+                for &ri in &self.keyword_rules[m.pattern().as_usize()] {
+                    enabled[ri as usize] = true;
+                }
+            }
+        }
+        // The gate holds every regex rule. Keyword-less rules are enabled by it; rules with
+        // keywords must pass both their keyword test and the gate.
+        if let Some(gate) = &self.gate {
+            let mut set = PatternSet::new(gate.pattern_len());
+            gate.which_overlapping_matches(&Input::new(bytes), &mut set);
+            let mut gated = vec![false; self.rules.len()];
+            for pid in set.iter() {
+                gated[self.gate_rules[pid.as_usize()] as usize] = true;
+            }
+            for (ri, rule) in self.rules.iter().enumerate() {
+                if let Matcher::Regex { .. } = rule.matcher {
+                    enabled[ri] = gated[ri] && (enabled[ri] || !rule.has_keywords);
+                }
+            }
+        } else {
+            for (ri, rule) in self.rules.iter().enumerate() {
+                if let Matcher::Regex { .. } = rule.matcher {
+                    enabled[ri] |= !rule.has_keywords;
+                }
+            }
+        }
+        for (ri, rule) in self.rules.iter().enumerate() {
+            match &rule.matcher {
+                Matcher::Regex { re, group } if enabled[ri] => {
+                    self.run_regex(text, ri, re, *group, &mut out);
+                }
+                Matcher::Names(d) => self.run_names(text, ri, d, &mut out),
+                _ => {}
+            }
+        }
+        if let Some(ac) = &self.terms_ac {
+            for m in ac.find_iter(bytes) {
+                let ri = self.term_rules[m.pattern().as_usize()] as usize;
+                let (s, e) = (m.start(), m.end());
+                if !is_word_boundary(bytes, s) || !is_word_boundary(bytes, e) {
+                    continue;
+                }
+                if let Matcher::Terms {
+                    case_sensitive: true,
+                } = self.rules[ri].matcher
+                {
+                    // The automaton is ASCII-case-insensitive; a case-sensitive rule wants a
+                    // capitalised first letter (proper nouns such as city names).
+                    if !bytes[s].is_ascii_uppercase() {
+                        continue;
+                    }
+                }
+                self.consider(text, ri, s, e, 0.0, &mut out);
+            }
+        }
+        out
+    }
+
+    fn run_regex(&self, text: &str, ri: usize, re: &Regex, group: usize, out: &mut Vec<Finding>) {
+        let bytes = text.as_bytes();
+        let mut caps = re.create_captures();
+        let mut pos = 0;
+        while pos <= bytes.len() {
+            re.search_captures(&Input::new(bytes).span(pos..bytes.len()), &mut caps);
+            let Some(m) = caps.get_match() else { break };
+            let next = if m.end() > m.start() {
+                m.end()
+            } else {
+                next_char(bytes, m.end())
+            };
+            // The value is the first capture group that took part in the match (rules may offer
+            // alternatives with one group each), or the whole match when there is no group.
+            let span = if group == 0 {
+                Some(m.span())
+            } else {
+                (1..=group).find_map(|g| caps.get_group(g))
+            };
+            if let Some(sp) = span
+                && sp.end > sp.start
+            {
+                self.consider(text, ri, sp.start, sp.end, 0.0, out);
+            }
+            pos = next;
+        }
+    }
+
+    /// Validates, scores and pushes one candidate of rule `ri` at `s..e`.
+    fn consider(
+        &self,
+        text: &str,
+        ri: usize,
+        s: usize,
+        e: usize,
+        adjust: f32,
+        out: &mut Vec<Finding>,
+    ) {
+        let rule = &self.rules[ri];
+        if !text.is_char_boundary(s) || !text.is_char_boundary(e) {
+            return;
+        }
+        let value = &text[s..e];
+        if rule.allow.allows(value) || (rule.use_global_allow && self.global_allow.allows(value)) {
+            return;
+        }
+        let mut passed = Vec::new();
+        for (name, v) in &rule.validators {
+            if !v(value) {
+                return;
+            }
+            passed.push(*name);
+        }
+        let ctx = &rule.context;
+        let mut score = rule.base_score + adjust;
+        let mut hits = Vec::new();
+        if !ctx.words.is_empty() || !ctx.negative_words.is_empty() {
+            let bytes = text.as_bytes();
+            let before_start = back_chars(bytes, s, ctx.window_before);
+            let after_end = fwd_chars(bytes, e, ctx.window_after);
+            let before = &bytes[before_start..s];
+            let after = &bytes[e..after_end];
+            for (word, spelled) in &ctx.words {
+                if let Some(p) = rfind_word(before, word) {
+                    let distance = count_chars(&before[p + word.len()..]);
+                    hits.push(ContextHit {
+                        word: spelled.clone(),
+                        side: ContextSide::Before,
+                        distance,
+                    });
+                } else if let Some(p) = find_word(after, word) {
+                    hits.push(ContextHit {
+                        word: spelled.clone(),
+                        side: ContextSide::After,
+                        distance: count_chars(&after[..p]),
+                    });
+                }
+            }
+            if hits.is_empty() {
+                if ctx.required {
+                    return;
+                }
+                score -= ctx.penalty;
+            } else {
+                score += ctx.boost;
+            }
+            if ctx
+                .negative_words
+                .iter()
+                .any(|w| rfind_word(before, w).is_some() || find_word(after, w).is_some())
+            {
+                score -= ctx.negative_penalty;
+            }
+        }
+        // Quantised so that sums such as 0.55 + 0.15 compare equal to 0.7 in overlap resolution.
+        let score = (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
+        if score < rule.min_score || score <= 0.0 {
+            return;
+        }
+        out.push(Finding {
+            label: rule.label,
+            rule: rule.id.clone(),
+            byte_start: s,
+            byte_end: e,
+            start: 0,
+            end: 0,
+            score,
+            explanation: Explanation {
+                validators: passed,
+                context: hits,
+                base_score: rule.base_score,
+            },
+        });
+    }
+
+    fn run_names(&self, text: &str, ri: usize, d: &NameDicts, out: &mut Vec<Finding>) {
+        let bytes = text.as_bytes();
+        let mut group = NameGroup::default();
+        let mut pending_title = false;
+        // End of the last token if it was a capitalised stop-word that is not a context word
+        // ("All" in "Mark All As Read", but not "Hi" in "Hi Maria").
+        let mut prev_phrase_stop: Option<usize> = None;
+        let ctx_words = &self.rules[ri].context.words;
+        let mut prev_end = 0usize;
+        let mut i = 0;
+        let mut buf = [0u8; 64];
+        while i < bytes.len() {
+            if !is_word_byte(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while i < bytes.len()
+                && (is_word_byte(bytes[i])
+                    || ((bytes[i] == b'\'' || bytes[i] == b'-')
+                        && i + 1 < bytes.len()
+                        && is_word_byte(bytes[i + 1])
+                        && i > s))
+            {
+                i += 1;
+            }
+            let e = i;
+            let gap = &bytes[prev_end..s];
+            let connected = group.len > 0 && is_name_gap(gap, group.last_is_initial());
+            let kind = classify_token(text, s, e, d, &mut buf);
+            prev_end = e;
+            match kind {
+                Tok::Lower => {
+                    self.flush_names(text, ri, &mut group, out);
+                    pending_title = false;
+                }
+                Tok::Stop => {
+                    if connected
+                        && lower_key(&text[s..e], &mut buf).is_some_and(|k| d.org.contains(k))
+                    {
+                        // "Wells Fargo Bank", "Mercy Hospital": an organisation, not a person.
+                        group = NameGroup::default();
+                    } else if connected {
+                        // "Mark All As Read", "Sun Valley": a Title Case phrase, not a name.
+                        group.title_case_phrase = true;
+                    }
+                    self.flush_names(text, ri, &mut group, out);
+                    pending_title = false;
+                    let is_ctx = lower_key(&text[s..e], &mut buf)
+                        .is_some_and(|k| ctx_words.iter().any(|(w, _)| &**w == k));
+                    let cap = text[s..e].chars().next().is_some_and(char::is_uppercase);
+                    prev_phrase_stop = (cap && !is_ctx).then_some(e);
+                    continue;
+                }
+                Tok::Title => {
+                    self.flush_names(text, ri, &mut group, out);
+                    pending_title = true;
+                    group.title = true;
+                }
+                Tok::Cap(flags) => {
+                    if !connected {
+                        let keep_title = pending_title && group.len == 0;
+                        self.flush_names(text, ri, &mut group, out);
+                        group.title = keep_title && is_name_gap(gap, true);
+                    }
+                    pending_title = false;
+                    if group.len == group.toks.len() {
+                        self.flush_names(text, ri, &mut group, out);
+                    }
+                    if group.len == 0 {
+                        group.sentence_start = is_sentence_start(bytes, s);
+                        if prev_phrase_stop.is_some_and(|pe| &bytes[pe..s] == b" ") {
+                            group.title_case_phrase = true;
+                        }
+                    }
+                    group.toks[group.len] = (s, e, flags);
+                    group.len += 1;
+                }
+            }
+            prev_phrase_stop = None;
+        }
+        self.flush_names(text, ri, &mut group, out);
+    }
+
+    fn flush_names(&self, text: &str, ri: usize, g: &mut NameGroup, out: &mut Vec<Finding>) {
+        let n = g.len;
+        let title = g.title;
+        let sentence_start = g.sentence_start;
+        let phrase_penalty = if g.title_case_phrase && !title {
+            0.25
+        } else {
+            0.0
+        };
+        // "Maria: hello" (a chat speaker label) is not a sentence-initial word.
+        let sentence_start = sentence_start && text.as_bytes().get(g.toks[0].1) != Some(&b':');
+        let toks = g.toks;
+        *g = NameGroup::default();
+        if n == 0 {
+            return;
+        }
+        let toks = &toks[..n];
+        let strong = |f: u8| f & (F_FIRST | F_LAST) != 0 && f & F_COMMON == 0;
+        let nstrong = toks.iter().filter(|t| strong(t.2)).count();
+        let ndict = toks
+            .iter()
+            .filter(|t| t.2 & (F_FIRST | F_LAST) != 0)
+            .count();
+        let nall_caps = toks.iter().filter(|t| t.2 & F_ALLCAPS != 0).count();
+        // Choose the span and a score adjustment relative to the rule's base score.
+        let (first, last, adjust) = if title {
+            (0, n - 1, 0.3)
+        } else if nstrong >= 1 && n >= 2 {
+            // First strong token; extend to the left over dictionary tokens/initials and to
+            // the right over any capitalised token (likely surname) right after a first name.
+            let mut lo = toks.iter().position(|t| strong(t.2)).unwrap_or(0);
+            while lo > 0 && toks[lo - 1].2 & (F_FIRST | F_LAST | F_INITIAL) != 0 {
+                lo -= 1;
+            }
+            let mut hi = lo;
+            while hi + 1 < n {
+                let f = toks[hi + 1].2;
+                let prev = toks[hi].2;
+                if f & (F_FIRST | F_LAST) != 0 || prev & (F_FIRST | F_INITIAL) != 0 {
+                    hi += 1;
+                } else {
+                    break;
+                }
+            }
+            let adj = if hi > lo { 0.25 } else { 0.0 };
+            (lo, hi, adj)
+        } else if nstrong == 1 {
+            let f = toks[0].2;
+            if f & F_ALLCAPS != 0 {
+                return;
+            }
+            let mut adj = if f & F_FIRST != 0 { 0.0 } else { -0.05 };
+            if sentence_start {
+                adj -= 0.2;
+            }
+            (0, 0, adj)
+        } else if ndict >= 2 && ndict == n {
+            (0, n - 1, -0.1)
+        } else if ndict >= 1 {
+            // Common-word names ("Hope", "May", "Will") alone: at the start of a sentence only
+            // context can lift them; capitalised mid-sentence they are weak names.
+            let p = toks
+                .iter()
+                .position(|t| t.2 & (F_FIRST | F_LAST) != 0)
+                .unwrap_or(0);
+            let adj = if sentence_start && p == 0 {
+                -0.35
+            } else {
+                -0.15
+            };
+            (p, p, adj)
+        } else {
+            return;
+        };
+        if nall_caps == n && !title && nstrong < 2 {
+            return;
+        }
+        self.consider(
+            text,
+            ri,
+            toks[first].0,
+            toks[last].1,
+            adjust - phrase_penalty,
+            out,
+        );
+    }
+}
+
+const F_FIRST: u8 = 1;
+const F_LAST: u8 = 2;
+const F_COMMON: u8 = 4;
+const F_INITIAL: u8 = 8;
+const F_ALLCAPS: u8 = 16;
+
+#[derive(Default, Clone, Copy)]
+struct NameGroup {
+    toks: [(usize, usize, u8); 4],
+    len: usize,
+    title: bool,
+    sentence_start: bool,
+    /// Directly followed by a capitalised stop-word.
+    title_case_phrase: bool,
+}
+
+impl NameGroup {
+    fn last_is_initial(&self) -> bool {
+        self.len > 0 && self.toks[self.len - 1].2 & F_INITIAL != 0
+    }
+}
+
+enum Tok {
+    Lower,
+    Stop,
+    Title,
+    Cap(u8),
+}
+
+fn classify_token(text: &str, s: usize, e: usize, d: &NameDicts, buf: &mut [u8; 64]) -> Tok {
+    let tok = &text[s..e];
+    // Fast path: most tokens start with an ASCII lower-case letter.
+    if tok.as_bytes()[0].is_ascii_lowercase() {
+        return Tok::Lower;
+    }
+    let Some(c0) = tok.chars().next() else {
+        return Tok::Lower;
+    };
+    if !c0.is_uppercase() {
+        return Tok::Lower;
+    }
+    let Some(key) = lower_key(tok, buf) else {
+        return Tok::Lower;
+    };
+    if d.titles.contains(key) {
+        return Tok::Title;
+    }
+    if d.stop.contains(key) {
+        return Tok::Stop;
+    }
+    let nchars = tok.chars().count();
+    if nchars == 1 {
+        return Tok::Cap(F_INITIAL);
+    }
+    let all_caps = tok.chars().all(|c| !c.is_lowercase());
+    if all_caps && nchars <= 3 {
+        // Acronyms (PO, MD, RN, ICU) are not names and break a run of name tokens.
+        return Tok::Stop;
+    }
+    let mut f = 0;
+    if all_caps {
+        f |= F_ALLCAPS;
+    }
+    if d.first.contains(key) {
+        f |= F_FIRST;
+    }
+    if d.last.contains(key) {
+        f |= F_LAST;
+    }
+    if d.common.contains(key) {
+        f |= F_COMMON;
+    }
+    Tok::Cap(f)
+}
+
+/// Lower-cases `tok` into `buf`; `None` if it does not fit.
+fn lower_key<'a>(tok: &str, buf: &'a mut [u8; 64]) -> Option<&'a [u8]> {
+    if tok.len() > buf.len() {
+        return None;
+    }
+    if tok.is_ascii() {
+        for (o, b) in buf.iter_mut().zip(tok.bytes()) {
+            *o = b.to_ascii_lowercase();
+        }
+        return Some(&buf[..tok.len()]);
+    }
+    let mut n = 0;
+    for c in tok.chars().flat_map(char::to_lowercase) {
+        let l = c.len_utf8();
+        if n + l > buf.len() {
+            return None;
+        }
+        c.encode_utf8(&mut buf[n..n + l]);
+        n += l;
+    }
+    Some(&buf[..n])
+}
+
+/// Normalises a dictionary entry the way tokens are looked up.
+pub(crate) fn normalise_entry(s: &str) -> Box<[u8]> {
+    s.trim().to_lowercase().into_bytes().into_boxed_slice()
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b >= 0x80
+}
+
+/// Gap between two tokens of one name: a single space (or `. ` after an initial).
+fn is_name_gap(gap: &[u8], after_initial: bool) -> bool {
+    match gap {
+        b" " => true,
+        b". " | b"." => after_initial,
+        _ => false,
+    }
+}
+
+fn is_sentence_start(bytes: &[u8], s: usize) -> bool {
+    let mut i = s;
+    while i > 0 && (bytes[i - 1] == b' ' || bytes[i - 1] == b'\t' || bytes[i - 1] == b'"') {
+        i -= 1;
+    }
+    i == 0
+        || matches!(
+            bytes[i - 1],
+            b'.' | b'!' | b'?' | b'\n' | b'\r' | b':' | b'>' | b'-' | b'*'
+        )
+}
+
+fn is_word_boundary(bytes: &[u8], i: usize) -> bool {
+    if i == 0 || i == bytes.len() {
+        return true;
+    }
+    let a = bytes[i - 1];
+    let b = bytes[i];
+    let w = |c: u8| c.is_ascii_alphanumeric() || c >= 0x80;
+    !(w(a) && w(b))
+}
+
+fn is_cont(b: u8) -> bool {
+    (b & 0xC0) == 0x80
+}
+
+fn next_char(bytes: &[u8], mut i: usize) -> usize {
+    i += 1;
+    while i < bytes.len() && is_cont(bytes[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Byte index `n` chars before `i` (clamped to 0).
+fn back_chars(bytes: &[u8], mut i: usize, n: usize) -> usize {
+    let mut count = 0;
+    while i > 0 && count < n {
+        i -= 1;
+        if !is_cont(bytes[i]) {
+            count += 1;
+        }
+    }
+    i
+}
+
+/// Byte index `n` chars after `i` (clamped to len).
+fn fwd_chars(bytes: &[u8], mut i: usize, n: usize) -> usize {
+    let mut count = 0;
+    while i < bytes.len() && count < n {
+        i = next_char(bytes, i);
+        count += 1;
+    }
+    i.min(bytes.len())
+}
+
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| !is_cont(**b)).count()
+}
+
+fn word_at(hay: &[u8], p: usize, word: &[u8]) -> bool {
+    let end = p + word.len();
+    end <= hay.len()
+        && hay[p..end].eq_ignore_ascii_case(word)
+        && (p == 0 || !hay[p - 1].is_ascii_alphanumeric() || !word[0].is_ascii_alphanumeric())
+        && (end == hay.len()
+            || !hay[end].is_ascii_alphanumeric()
+            || !word[word.len() - 1].is_ascii_alphanumeric())
+}
+
+fn rfind_word(hay: &[u8], word: &[u8]) -> Option<usize> {
+    if word.is_empty() || word.len() > hay.len() {
+        return None;
+    }
+    (0..=hay.len() - word.len())
+        .rev()
+        .find(|&p| word_at(hay, p, word))
+}
+
+fn find_word(hay: &[u8], word: &[u8]) -> Option<usize> {
+    if word.is_empty() || word.len() > hay.len() {
+        return None;
+    }
+    (0..=hay.len() - word.len()).find(|&p| word_at(hay, p, word))
+}
+
+/// Greedy overlap resolution; see [`Detector::scan`]. Leaves `cands` sorted by start.
+fn resolve_overlaps(cands: &mut Vec<Finding>) {
+    if cands.len() < 2 {
+        return;
+    }
+    // Stable sort keeps candidate generation order (= rule load order) for full ties.
+    let mut order: Vec<usize> = (0..cands.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&cands[a], &cands[b]);
+        y.score
+            .total_cmp(&x.score)
+            .then((y.byte_end - y.byte_start).cmp(&(x.byte_end - x.byte_start)))
+            .then(a.cmp(&b))
+            .then(x.byte_start.cmp(&y.byte_start))
+    });
+    let mut keep = vec![false; cands.len()];
+    let mut taken: Vec<(usize, usize)> = Vec::new();
+    for i in order {
+        let (s, e) = (cands[i].byte_start, cands[i].byte_end);
+        let pos = taken.partition_point(|t| t.0 < s);
+        let clash_prev = pos > 0 && taken[pos - 1].1 > s;
+        let clash_next = pos < taken.len() && taken[pos].0 < e;
+        if !clash_prev && !clash_next {
+            taken.insert(pos, (s, e));
+            keep[i] = true;
+        }
+    }
+    let mut idx = 0;
+    cands.retain(|_| {
+        let k = keep[idx];
+        idx += 1;
+        k
+    });
+    cands.sort_by_key(|f| f.byte_start);
+}
+
+/// Fills `start`/`end` (Unicode scalar offsets) from byte offsets in one forward pass.
+/// `cands` must be sorted by `byte_start` and non-overlapping.
+pub(crate) fn fill_char_offsets(text: &str, cands: &mut [Finding]) {
+    let bytes = text.as_bytes();
+    let mut pos = 0usize;
+    let mut chars = 0usize;
+    let mut advance = |to: usize| -> usize {
+        let to = to.min(bytes.len());
+        if to > pos {
+            chars += count_chars(&bytes[pos..to]);
+            pos = to;
+        }
+        chars
+    };
+    for f in cands.iter_mut() {
+        f.start = advance(f.byte_start);
+        f.end = advance(f.byte_end);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn char_offsets_unicode() {
+        let text = "é漢😀e\u{301}x";
+        let mk = |s, e| Finding {
+            label: Label::Name,
+            rule: Arc::from("t"),
+            byte_start: s,
+            byte_end: e,
+            start: 0,
+            end: 0,
+            score: 1.0,
+            explanation: Explanation::default(),
+        };
+        let x = text.find('x').unwrap();
+        let mut v = vec![mk(0, 2), mk(2, 5), mk(5, 9), mk(x, x + 1)];
+        fill_char_offsets(text, &mut v);
+        assert_eq!((v[0].start, v[0].end), (0, 1));
+        assert_eq!((v[1].start, v[1].end), (1, 2));
+        assert_eq!((v[2].start, v[2].end), (2, 3));
+        assert_eq!((v[3].start, v[3].end), (5, 6));
+    }
+
+    #[test]
+    fn overlap_higher_score_then_longer_then_order() {
+        let mk = |s, e, score: f32, rule: &str| Finding {
+            label: Label::Phone,
+            rule: Arc::from(rule),
+            byte_start: s,
+            byte_end: e,
+            start: 0,
+            end: 0,
+            score,
+            explanation: Explanation::default(),
+        };
+        let mut v = vec![mk(0, 10, 0.5, "a"), mk(2, 6, 0.9, "b"), mk(8, 12, 0.5, "c")];
+        resolve_overlaps(&mut v);
+        let ids: Vec<&str> = v.iter().map(|f| &*f.rule).collect();
+        assert_eq!(ids, vec!["b", "c"]);
+        let mut v = vec![mk(0, 4, 0.5, "short"), mk(0, 8, 0.5, "long")];
+        resolve_overlaps(&mut v);
+        assert_eq!(&*v[0].rule, "long");
+        let mut v = vec![mk(0, 4, 0.5, "first"), mk(0, 4, 0.5, "second")];
+        resolve_overlaps(&mut v);
+        assert_eq!(v.len(), 1);
+        assert_eq!(&*v[0].rule, "first");
+    }
+
+    #[test]
+    fn context_word_search_respects_boundaries() {
+        assert_eq!(rfind_word(b"the mrn is", b"mrn"), Some(4));
+        assert_eq!(rfind_word(b"the mrnx is", b"mrn"), None);
+        assert_eq!(find_word(b" Fax: ", b"fax"), Some(1));
+        assert_eq!(back_chars("aé漢".as_bytes(), 6, 2), 1);
+    }
+}
