@@ -325,6 +325,27 @@ class Gen:
             return f"{body[0]} {body[1:3]} {body[3:5]} {body[5:7]} {body[7:10]} {body[10:13]} {key}"
         return body + key
 
+    def iban_fr(self):
+        bban = self.digits(10) + "".join(self.c(string.digits + "ABCDEFGH") for _ in range(11)) \
+            + self.digits(2)
+        num = "".join(str(int(ch, 36)) for ch in bban + "FR00")
+        check = f"{98 - int(num) % 97:02d}"
+        raw = "FR" + check + bban
+        return " ".join(raw[i:i + 4] for i in range(0, len(raw), 4)) if self.p(0.6) else raw
+
+    def hicn(self):
+        v = self.ssn().replace("-", "").replace(" ", "")
+        return v + self.c(["A", "B", "C1", "D", "M", "T", "W", "B2"])
+
+    def adeli(self):
+        return f"{self.r.randint(1, 95):02d}" + self.c(["91", "93", "95", "96", "81", "31"]) \
+            + self.digits(5)
+
+    def e164_intl(self):
+        return self.c([f"+44 20 {self.digits(4)} {self.digits(4)}",
+                       f"+49 30 {self.digits(8)}", f"+34 6{self.digits(2)} {self.digits(3)} {self.digits(3)}",
+                       f"+52 55 {self.digits(4)} {self.digits(4)}", f"+61 4{self.digits(2)} {self.digits(3)} {self.digits(3)}"])
+
     def rpps(self):
         body = "10" + self.digits(8)
         return body + self.luhn_digit(body)
@@ -461,6 +482,14 @@ class Gen:
             "A guy from the warehouse will call once the package is ready.",
             "Our summer sale ends soon; the green button applies the discount.",
             "Please review the terms in the case file and sign on page two.",
+            "Hope this helps! Will do a follow-up tomorrow.",
+            "May I suggest clearing the cache first? Grant the permission when asked.",
+            "Bill Pay is available under Accounts; Mark All As Read is in the menu.",
+            "Chase Bank and Wells Fargo cards are both accepted at checkout.",
+            "Rose Gold, Sky Blue and Forest Green are back in stock.",
+            "Summer hours: the Park Avenue store closes early on Fridays.",
+            "Long story short, the Sun Valley warehouse shipped the wrong case.",
+            "Young Adult and Art History titles are 20% off this week.",
             "Nous espérons que la mise à jour vous plaira.",
             "Merci de patienter pendant que nous vérifions votre commande.",
         ])
@@ -696,6 +725,63 @@ def clinical(g, d):
         d.t(".\n")
 
 
+def soap_note(g, d):
+    """Progress / discharge note in the terse style of real notes (caps, abbreviations)."""
+    first, last = g.person()
+    cond, med, proc = health_bits(g)
+    d.t(g.c(["PROGRESS NOTE\n", "DISCHARGE SUMMARY\n", "ED NOTE\n", "TELEPHONE ENCOUNTER\n"]))
+    d.t("Pt: ")
+    d.v(f"{last.upper()}, {first.upper()}" if g.p(0.5) else f"{last}, {first}", "NAME")
+    d.t("  Acct#: ")
+    d.v(g.digits(g.r.randint(8, 10)), "ACCOUNT_NUMBER")
+    d.t("  MRN ")
+    d.v(g.mrn(), "MRN")
+    d.t("\nAdm: ")
+    d.v(g.date_str(lo=2020, hi=2025), "DATE", "date")
+    d.t("  Disch: ")
+    d.v(g.date_str(lo=2020, hi=2025), "DATE", "date")
+    d.t("\n\nS: ")
+    if g.p(0.4):
+        d.t("Pt is a ")
+        d.v(str(g.r.randint(90, 103)), "AGE_OVER_89", "age_over_89")
+        d.t(g.c([" yo ", " y.o. ", " year old ", "F ", "M "]))
+    else:
+        d.t(f"Pt is a {g.r.randint(20, 89)} yo ")
+    d.t(f"c/o {cond}. Pt states symptoms started ")
+    if g.p(0.5):
+        d.v(f"{g.r.randint(1, 12)}/{g.r.randint(1, 28)}", "DATE", "month_day")
+    else:
+        d.v(g.date_str(lo=2023, hi=2025), "DATE", "date")
+    d.t(f". Took {med} {g.r.randint(1, 4)} tab(s) q{g.c(['4', '6', '8', '12'])}h, pain {g.r.randint(1, 9)}/10.\n")
+    d.t(f"O: T {g.r.randint(97, 102)}.{g.r.randint(0, 9)} HR {g.r.randint(50, 120)} BP {g.r.randint(95, 170)}/"
+        f"{g.r.randint(55, 100)} SpO2 {g.r.randint(88, 100)}% RA. ")
+    d.t(f"s/p {proc}. Labs at {g.lookalike('time')} unremarkable.\n")
+    d.t("A/P: " + cond + f" — cont {med}, recheck in {g.r.randint(1, 6)} wk. ")
+    if g.p(0.5):
+        d.t("D/w pt's " + g.c(["wife", "husband", "son", "daughter", "niece"]) + " ")
+        f2, l2 = g.person()
+        g.name(d, f2, l2, g.c(["full", "first"]))
+        d.t(" at ")
+        d.v(g.us_phone(), "PHONE", "us_phone")
+        d.t(". ")
+    if g.p(0.3):
+        d.t("Home health agency fax ")
+        d.v(g.us_phone(), "FAX", "us_phone")
+        d.t(". ")
+    if g.p(0.2):
+        d.t("CPAP device serial ")
+        d.v(g.serial(), "DEVICE_ID")
+        d.t(". ")
+    if g.p(0.2):
+        d.t("Pt email on file: ")
+        d.v(g.email(first, last), "EMAIL", "email")
+        d.t(". ")
+    d.t("\n-- ")
+    df, dl = g.person()
+    g.name(d, df, dl, g.c(["full", "initial"]))
+    d.t(g.c([", RN", ", MD", " NP", ", PA-C"]) + " " + g.lookalike("time") + "\n")
+
+
 def french(g, d):
     first, last = g.person(fr=True)
     doc_first, doc_last = g.person(fr=True)
@@ -717,6 +803,9 @@ def french(g, d):
         d.t(" (RPPS ")
         d.v(g.rpps(), "LICENSE_NUMBER", "rpps")
         d.t(")")
+    if g.p(0.15):
+        d.t(", kinésithérapeute ADELI ")
+        d.v(g.adeli(), "LICENSE_NUMBER", "adeli")
     if g.p(0.4):
         d.t(", à la clinique (FINESS ")
         d.v(g.finess(), "OTHER_ID", "finess")
@@ -734,6 +823,10 @@ def french(g, d):
     if g.p(0.4):
         d.t("Courriel : ")
         d.v(g.email(first, last, fr=True), "EMAIL", "email")
+        d.t(". ")
+    if g.p(0.15):
+        d.t("Remboursement sur mon IBAN ")
+        d.v(g.iban_fr(), "ACCOUNT_NUMBER", "iban")
         d.t(". ")
     if g.p(0.3):
         d.t("Rendez-vous prévu le ")
@@ -816,8 +909,8 @@ def unicode_doc(g, d):
     d.t(" — café ☕ " + g.lookalike("amount") + " 😀\n")
 
 
-KINDS = [(support_ticket, 0.30), (chat, 0.20), (clinical, 0.20), (french, 0.12),
-         (html_comment, 0.08), (lookalike_doc, 0.07), (unicode_doc, 0.03)]
+KINDS = [(support_ticket, 0.27), (chat, 0.18), (clinical, 0.15), (soap_note, 0.10),
+         (french, 0.12), (html_comment, 0.08), (lookalike_doc, 0.07), (unicode_doc, 0.03)]
 
 
 def build(seed, n):
