@@ -86,3 +86,23 @@ fn validators_reject_mutated_corpus_values() {
         "{still_valid} of {mutated} mutated values still validate"
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+    /// No validator panics, whatever the input (any Unicode, any length).
+    #[test]
+    fn validators_never_panic(s in "\\PC{0,64}") {
+        for (_, v) in validators::NAMES {
+            let _ = v(&s);
+        }
+    }
+
+    /// Digit/separator soup, the shape regex candidates actually have.
+    #[test]
+    fn validators_never_panic_on_id_shapes(s in "[0-9A-Za-z +()./:@'-]{0,40}") {
+        for (_, v) in validators::NAMES {
+            let _ = v(&s);
+        }
+    }
+}

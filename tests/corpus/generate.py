@@ -32,6 +32,7 @@ import json
 import random
 import string
 import sys
+from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -116,6 +117,7 @@ class Doc:
 class Gen:
     def __init__(self, seed):
         self.r = random.Random(seed)
+        self.lookalikes = Counter()
 
     # --- basic pickers ---
     def c(self, xs):
@@ -459,10 +461,12 @@ class Gen:
         }
         if kind is None:
             kind = self.c(list(groups))
+        self.lookalikes[kind] += 1
         return self.c(groups[kind])()
 
     def prose(self):
-        """Lower-case prose containing surnames that are common words (never NAME)."""
+        """Prose containing surnames that are common words (never NAME)."""
+        self.lookalikes["word-name prose"] += 1
         return self.c([
             "We hope you will grow to love the new dashboard.",
             "Please mark this as resolved once the bill is paid.",
@@ -936,6 +940,7 @@ def build(seed, n):
                 raise AssertionError(f"overlapping spans in doc {i}")
         docs.append({"id": f"dev-{i:05d}", "kind": f.__name__, "text": text, "html": d.html,
                      "spans": spans})
+    build.lookalikes = dict(g.lookalikes)
     return docs
 
 
@@ -962,6 +967,8 @@ def main():
             print(f"  kind {k}: {v}", file=sys.stderr)
         for k, v in sorted(counts.items()):
             print(f"  {k}: {v}", file=sys.stderr)
+        for k, v in sorted(build.lookalikes.items()):
+            print(f"  look-alike {k}: {v}", file=sys.stderr)
 
 
 if __name__ == "__main__":
