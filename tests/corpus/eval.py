@@ -15,7 +15,7 @@ Runs `phi-guard scan --format jsonl --min-score X` over the corpus (input lines
 - the rule ids with the most false positives and the labels with the most misses, with document
   ids. Matched text is printed only with --show-text (local debugging; never in CI logs).
 
-HEALTH_* findings are health context, not PHI: they are ignored. Offsets are Unicode scalar
+HEALTH_* findings other than HEALTH_PLAN_ID are health context, not PHI: they are ignored. Offsets are Unicode scalar
 values into the document text (for HTML documents: into the raw HTML).
 
 Exit status: 0 if every threshold given (--min-token-recall, --min-token-precision,
@@ -37,6 +37,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 STRUCTURED = ["SSN", "PHONE", "EMAIL", "DATE", "MRN", "CARD", "IP_ADDRESS", "URL"]
+
+
+def is_health_context(label):
+    """HEALTH_CONDITION, HEALTH_MEDICATION, ... are context, not PHI; HEALTH_PLAN_ID is PHI."""
+    return label.startswith("HEALTH_") and label != "HEALTH_PLAN_ID"
 
 
 class EvalError(Exception):
@@ -98,7 +103,7 @@ def parse_findings(lines, docs):
             if not 0 <= start < end <= length:
                 raise EvalError(f"findings line {n} ({doc_id}): span {start}..{end} outside "
                                 f"text of length {length}")
-            if label.startswith("HEALTH_"):
+            if is_health_context(label):
                 continue
             kept.append({"start": start, "end": end, "label": label,
                          "rule": str(f.get("rule", "?")), "score": f.get("score")})

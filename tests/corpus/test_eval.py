@@ -88,12 +88,17 @@ class EvalTest(unittest.TestCase):
         self.assertIn("(tp 8, fp 3, fn 3)", out)
         self.assertIn("mrn: 1  a", out)
         self.assertIn("time_as_date: 1  b", out)
-        self.assertNotIn("health", out)  # HEALTH_* ignored
+        self.assertNotIn("health", out)  # HEALTH_* context ignored
         self.assertIn("PHONE 1/1", out)  # FAX finding counts for a PHONE in structured recall
         self.assertIn("EMAIL 0/1", out)
         self.assertNotIn("12345'", out)  # no text without --show-text
         _, out2, _ = self.run_eval(found, "--show-text")
         self.assertIn("'12345'", out2)
+
+    def test_health_plan_id_is_phi_not_context(self):
+        doc = {"a": [finding(3, 14, "HEALTH_PLAN_ID", "hp")]}
+        _, out, _ = self.run_eval(doc)
+        self.assertIn("hp: 1  a", out)  # scored (as a false positive here), not dropped
 
     def test_bad_output_is_an_error(self):
         code, _, err = self.run_eval({"a": [finding(0, 999, "NAME")]})
