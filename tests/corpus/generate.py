@@ -596,7 +596,11 @@ def chat(g, d):
     d.t("AI agent: Hello! I'm the virtual assistant. Can I have your full name and date of birth to verify your account?\n")
     d.v(first, "NAME") if user == first else d.t(user)
     d.t(": sure, it's ")
-    g.name(d, first, last, g.c(["full", "full", "comma"]))
+    if g.p(0.08):
+        # Chat users often type their own name in lower case.
+        d.v(f"{first} {last}".lower(), "NAME")
+    else:
+        g.name(d, first, last, g.c(["full", "full", "comma"]))
     d.t(g.c([", born ", ", dob ", " / "]))
     d.v(g.date_str(lo=1925, hi=2005), "DATE", "date")
     d.t("\n")
@@ -741,7 +745,9 @@ def soap_note(g, d):
     d.t("  MRN ")
     d.v(g.mrn(), "MRN")
     d.t("\nAdm: ")
-    d.v(g.date_str(lo=2020, hi=2025), "DATE", "date")
+    y, m, dd = g.ymd(2020, 2025)
+    d.v(f"{m:02d}/{dd:02d}/{y}", "DATE", "date")
+    d.t(f" {g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}")
     d.t("  Disch: ")
     d.v(g.date_str(lo=2020, hi=2025), "DATE", "date")
     d.t("\n\nS: ")
