@@ -151,6 +151,7 @@ def prf(tp_p, n_pred, tp_r, n_gold):
 def evaluate(docs, found):
     per_label = defaultdict(lambda: {"gold": 0, "found_gold": 0, "pred": 0, "correct_pred": 0})
     tok = Counter()
+    tok_kind = defaultdict(Counter)
     structured = defaultdict(lambda: [0, 0])
     fp_rules = defaultdict(list)
     fn_labels = defaultdict(list)
@@ -182,13 +183,15 @@ def evaluate(docs, found):
                 fp_rules[p["rule"]].append((d["id"], p))
         for t in tokens(d["text"]):
             g, p = covered(t, gold), covered(t, preds)
-            tok["tp"] += g and p
-            tok["fp"] += p and not g
-            tok["fn"] += g and not p
-    return per_label, tok, structured, fp_rules, fn_labels, missing_ids
+            for c in (tok, tok_kind[d["kind"] or "-"]):
+                c["tp"] += g and p
+                c["fp"] += p and not g
+                c["fn"] += g and not p
+    return per_label, tok, tok_kind, structured, fp_rules, fn_labels, missing_ids
 
 
-def report(docs, per_label, tok, structured, fp_rules, fn_labels, missing_ids, show_text, top):
+def report(docs, per_label, tok, tok_kind, structured, fp_rules, fn_labels, missing_ids,
+           show_text, top):
     text_of = {d["id"]: d["text"] for d in docs}
     print(f"documents: {len(docs)}   gold spans: {sum(len(d['spans']) for d in docs)}"
           + (f"   (no output line for {missing_ids} documents)" if missing_ids else ""))
@@ -205,6 +208,12 @@ def report(docs, per_label, tok, structured, fp_rules, fn_labels, missing_ids, s
     print()
     print(f"token-level (label-blind): precision {tp_:.4f}  recall {tr_:.4f}  f1 {tf_:.4f}"
           f"   (tp {tp}, fp {fp}, fn {fn})")
+    if len(tok_kind) > 1:
+        print("  by document kind:")
+        for k, c in sorted(tok_kind.items()):
+            kp, kr, _ = prf(c["tp"], c["tp"] + c["fp"], c["tp"], c["tp"] + c["fn"])
+            print(f"    {k:<16} precision {kp:.3f}  recall {kr:.3f}   (tp {c['tp']}, fp {c['fp']},"
+                  f" fn {c['fn']})")
     total = [0, 0]
     parts = []
     for key in STRUCTURED:

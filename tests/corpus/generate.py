@@ -876,7 +876,11 @@ def html_comment(g, d):
     d.t("<p>" + g.prose() + " &lt;" + g.lookalike("misc") + "&gt;</p>\n")
     d.t("<p>" + g.c(["Best regards", "Thanks", "Kind regards"]) + ",<br>")
     af, al = g.person()
-    g.name(d, af, al, g.c(["full", "first"]))
+    if g.p(0.15):
+        # Entity-encoded name: the gold span covers the raw HTML, entity included.
+        d.v(f"{af} {g.c(['O&#39;Brien', 'D&#39;Angelo', 'O&#x27;Neil', 'Ch&eacute;rie'])}", "NAME")
+    else:
+        g.name(d, af, al, g.c(["full", "first"]))
     d.t("<br>Customer Care</p>\n<!-- macro 42 --></div>")
     d.html = True
 
