@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Scores phi-guard's detector against the labelled corpus (stdlib only).
 
-Runs `phi-guard scan --format jsonl --min-score X` over the corpus (input lines
+Runs `phi-guard scan --format jsonl [--min-score X]` over the corpus (input lines
 {"id", "text", "html"}) or reads precomputed output with --findings FILE, then reports:
 
 - per-label precision / recall / F1 with span-overlap matching (a gold span is found if a finding
@@ -23,7 +23,7 @@ Exit status: 0 if every threshold given (--min-token-recall, --min-token-precisi
 output, offsets out of range).
 
 Examples:
-  python3 tests/corpus/eval.py                      # target/release/phi-guard, min score 0.5
+  python3 tests/corpus/eval.py                      # target/release/phi-guard, rules' threshold
   python3 tests/corpus/eval.py --binary target/debug/phi-guard --min-score 0.6
   python3 tests/corpus/eval.py --findings out.jsonl --min-token-recall 0.95
 """
@@ -66,7 +66,9 @@ def load_corpus(path):
 def run_binary(binary, docs, min_score, timeout):
     payload = "".join(json.dumps({"id": d["id"], "text": d["text"], "html": d["html"]},
                                  ensure_ascii=False) + "\n" for d in docs)
-    cmd = [binary, "scan", "--format", "jsonl", "--min-score", str(min_score)]
+    cmd = [binary, "scan", "--format", "jsonl"]
+    if min_score is not None:
+        cmd += ["--min-score", str(min_score)]
     try:
         proc = subprocess.run(cmd, input=payload.encode("utf-8"), capture_output=True,
                               timeout=timeout, check=False)
@@ -248,7 +250,8 @@ def main(argv=None):
     ap.add_argument("--binary", default="target/release/phi-guard")
     ap.add_argument("--corpus", default=str(HERE / "dev.jsonl"))
     ap.add_argument("--findings", help="read precomputed `scan --format jsonl` output instead")
-    ap.add_argument("--min-score", type=float, default=0.5)
+    ap.add_argument("--min-score", type=float,
+                    help="score threshold passed to the scanner (default: the rules' own)")
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--show-text", action="store_true",
                     help="print matched/missed values (local debugging only)")
