@@ -24,7 +24,8 @@ Labelling conventions (what a detector is scored against):
   NIR/INS NATIONAL_ID; routing + bank account + card numbers ACCOUNT_NUMBER; MBI/HICN/member ids
   HEALTH_PLAN_ID; passport/employee/case ids OTHER_ID.
 
-Usage: python3 tests/corpus/generate.py [--seed N] [--docs N] [--out PATH]
+Usage: python3 tests/corpus/generate.py [--seed N] [--docs N] [--out PATH] [--stats]
+       python3 tests/corpus/generate.py --markup handwritten.txt --out handwritten.jsonl
 """
 
 import argparse
@@ -954,14 +955,65 @@ def build(seed, n):
     return docs
 
 
+def parse_markup(path):
+    """Reads hand-written documents: `=== <id> <kind> [html]` headers, `[[LABEL:value]]` spans.
+
+    Lines starting with `#` before the first header are comments. Returns corpus records with
+    offsets computed on the text after markup removal.
+    """
+    import re
+    docs = []
+    header = None
+    body = []
+
+    def flush():
+        if header is None:
+            return
+        raw = "\n".join(body).rstrip("\n")
+        d = Doc(html="html" in header[2:])
+        pos = 0
+        for m in re.finditer(r"\[\[([A-Z_0-9]+):(.*?)\]\]", raw, flags=re.S):
+            d.t(raw[pos:m.start()])
+            d.v(m.group(2), m.group(1))
+            pos = m.end()
+        d.t(raw[pos:])
+        text = d.text()
+        spans = []
+        for s in d.spans:
+            if text[s["start"]:s["end"]] != s["_value"] or not s["_value"]:
+                raise AssertionError(f"{path}: bad span in {header[0]}")
+            spans.append({"start": s["start"], "end": s["end"], "label": s["label"]})
+        docs.append({"id": header[0], "kind": header[1], "text": text, "html": d.html,
+                     "spans": spans})
+
+    with open(path, encoding="utf-8") as f:
+        for line in f.read().splitlines():
+            if line.startswith("=== "):
+                flush()
+                header = line[4:].split()
+                body = []
+            elif header is None:
+                if line and not line.startswith("#"):
+                    raise AssertionError(f"{path}: text before the first === header")
+            else:
+                body.append(line)
+    flush()
+    return docs
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=20261124)
     ap.add_argument("--docs", type=int, default=1500)
     ap.add_argument("--out", default=str(HERE / "dev.jsonl"))
     ap.add_argument("--stats", action="store_true", help="print per-label span counts")
+    ap.add_argument("--markup", help="convert a hand-written markup file instead of generating")
     args = ap.parse_args()
-    docs = build(args.seed, args.docs)
+    if args.markup:
+        docs = parse_markup(args.markup)
+        build.lookalikes = {}
+    else:
+        docs = build(args.seed, args.docs)
     with open(args.out, "w", encoding="utf-8") as f:
         for doc in docs:
             f.write(json.dumps(doc, ensure_ascii=False) + "\n")

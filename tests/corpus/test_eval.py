@@ -152,6 +152,15 @@ class CorpusTest(unittest.TestCase):
                 labels.add(s["label"])
         self.assertGreaterEqual(len(labels), 18)
 
+    def test_handwritten_jsonl_matches_markup(self):
+        import generate
+        here = Path(__file__).resolve().parent
+        docs = generate.parse_markup(here / "handwritten.txt")
+        committed = [json.loads(line) for line in
+                     (here / "handwritten.jsonl").read_text(encoding="utf-8").splitlines()]
+        self.assertEqual(docs, committed, "regenerate handwritten.jsonl (see README)")
+        self.assertGreaterEqual(len(docs), 20)
+
     def test_generator_is_deterministic(self):
         import generate
         a = generate.build(7, 40)
