@@ -43,9 +43,6 @@ pub enum Command {
         /// Ignore findings below this score (default: `patterns.min_score`).
         #[arg(long)]
         min_score: Option<f32>,
-        /// Treat plain-text inputs as HTML (visible text is scanned, offsets are in the HTML).
-        #[arg(long)]
-        html: bool,
         /// Colour the human output (auto: when stdout is a terminal).
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
@@ -203,7 +200,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             format,
             redact,
             min_score,
-            html,
             color,
             rules,
         } => {
@@ -223,7 +219,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
                     Color::Never => false,
                     Color::Auto => std::io::IsTerminal::is_terminal(&std::io::stdout()),
                 },
-                html,
             };
             let mut inputs: Vec<(String, Box<dyn std::io::BufRead>)> = Vec::new();
             if files.is_empty() {
