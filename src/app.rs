@@ -32,10 +32,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     Ok(match config.store.backend {
         StoreBackend::Embedded => {
             std::fs::create_dir_all(&config.store.path).with_context(|| {
-                format!(
-                    "store.path: cannot create {}",
-                    config.store.path.display()
-                )
+                format!("store.path: cannot create {}", config.store.path.display())
             })?;
             Arc::new(
                 crate::store::embedded::EmbeddedStore::open(&config.store.path)
@@ -122,7 +119,11 @@ fn dir_signature(dir: &std::path::Path) -> u64 {
 }
 
 /// Polls the rule directory and reloads when it changes, until shutdown.
-async fn watch_rules(handle: ShutdownHandle, dir: std::path::PathBuf, mut stop: watch::Receiver<bool>) {
+async fn watch_rules(
+    handle: ShutdownHandle,
+    dir: std::path::PathBuf,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut last = dir_signature(&dir);
     loop {
         tokio::select! {
@@ -175,7 +176,11 @@ impl ShutdownHandle {
 
     /// Reloads rules now (what SIGHUP does).
     pub fn reload(&self) -> bool {
-        reload_rules(&self.state.config, &self.state.detector, &self.state.metrics)
+        reload_rules(
+            &self.state.config,
+            &self.state.detector,
+            &self.state.metrics,
+        )
     }
 }
 

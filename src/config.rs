@@ -167,7 +167,11 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "invalid configuration ({} problem(s)):", self.issues.len())?;
+        writeln!(
+            f,
+            "invalid configuration ({} problem(s)):",
+            self.issues.len()
+        )?;
         for i in &self.issues {
             writeln!(f, "  {i}")?;
         }
@@ -390,7 +394,8 @@ impl Config {
         if self.worker.max_attempts == 0 {
             issues.push(issue("worker.max_attempts", "must be at least 1"));
         }
-        if self.worker.backoff_base_ms == 0 || self.worker.backoff_base_ms > self.worker.backoff_cap_ms
+        if self.worker.backoff_base_ms == 0
+            || self.worker.backoff_base_ms > self.worker.backoff_cap_ms
         {
             issues.push(issue(
                 "worker.backoff_base_ms",
@@ -398,7 +403,10 @@ impl Config {
             ));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
-            issues.push(issue("log.level", "is not a valid tracing filter directive"));
+            issues.push(issue(
+                "log.level",
+                "is not a valid tracing filter directive",
+            ));
         }
         for (name, t) in &self.tenants {
             if name.is_empty()
@@ -647,7 +655,10 @@ mod tests {
             "[tenants.t1]\nsunshine_webhook_secrets_file = \"/nonexistent/x\"\n",
         )
         .unwrap_err();
-        assert_eq!(err.issues[0].key, "tenants.t1.sunshine_webhook_secrets_file");
+        assert_eq!(
+            err.issues[0].key,
+            "tenants.t1.sunshine_webhook_secrets_file"
+        );
     }
 
     #[test]

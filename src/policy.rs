@@ -483,8 +483,7 @@ pub fn decide(target: &ScanTarget, spans: &[ScoredSpan], cfg: &PolicyConfig) -> 
                         AttachmentPolicy::RemoveIfPhi => !attachment_phi.is_empty(),
                         AttachmentPolicy::Keep => false,
                     };
-                if remove_files || (!attachment_phi.is_empty() && !target.attachments.is_empty())
-                {
+                if remove_files || (!attachment_phi.is_empty() && !target.attachments.is_empty()) {
                     push(
                         ActionKind::RemoveMessageAttachments,
                         target.object.clone(),
@@ -771,14 +770,29 @@ mod tests {
         });
         let t = target(comment(), AuthorKind::EndUser, Intent::Content);
         assert!(decide(&t, &[span(FieldKind::CommentBody, Label::Ssn, 0.95)], &cfg).is_empty());
-        let acts = decide(&t, &[span(FieldKind::CommentBody, Label::Phone, 0.95)], &cfg);
+        let acts = decide(
+            &t,
+            &[span(FieldKind::CommentBody, Label::Phone, 0.95)],
+            &cfg,
+        );
         assert!(acts.iter().all(|a| a.mode == Mode::Audit));
         let mut other = t.clone();
         other.brand_id = Some(8);
-        let acts = decide(&other, &[span(FieldKind::CommentBody, Label::Ssn, 0.95)], &cfg);
+        let acts = decide(
+            &other,
+            &[span(FieldKind::CommentBody, Label::Ssn, 0.95)],
+            &cfg,
+        );
         assert!(acts.iter().all(|a| a.mode == Mode::Enforce) && !acts.is_empty());
         cfg.rules[0].skip = true;
-        assert!(decide(&t, &[span(FieldKind::CommentBody, Label::Phone, 0.95)], &cfg).is_empty());
+        assert!(
+            decide(
+                &t,
+                &[span(FieldKind::CommentBody, Label::Phone, 0.95)],
+                &cfg
+            )
+            .is_empty()
+        );
     }
 
     #[test]

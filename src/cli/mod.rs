@@ -17,7 +17,11 @@ pub mod patterns;
 pub mod scan;
 
 #[derive(Debug, Parser)]
-#[command(name = "phi-guard", version, about = "Keeps PHI out of Zendesk and Sunshine Conversations.")]
+#[command(
+    name = "phi-guard",
+    version,
+    about = "Keeps PHI out of Zendesk and Sunshine Conversations."
+)]
 pub struct Cli {
     /// Configuration file layered over the embedded defaults (env PHI_GUARD_CONFIG).
     #[arg(long, global = true, env = "PHI_GUARD_CONFIG")]
@@ -272,19 +276,17 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
                 ),
             };
             let body = match &file {
-                Some(p) => std::fs::read(p)
-                    .with_context(|| format!("{}: cannot read", p.display()))?,
+                Some(p) => {
+                    std::fs::read(p).with_context(|| format!("{}: cannot read", p.display()))?
+                }
                 None => {
                     let mut b = Vec::new();
                     std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)?;
                     b
                 }
             };
-            let ts = timestamp.unwrap_or_else(|| {
-                chrono::Utc::now()
-                    .format("%Y-%m-%dT%H:%M:%SZ")
-                    .to_string()
-            });
+            let ts = timestamp
+                .unwrap_or_else(|| chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
             let sig = crate::ingest::verify::sign_zendesk(&secret, &ts, &body);
             match curl {
                 Some(url) => {

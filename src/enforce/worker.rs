@@ -68,7 +68,10 @@ impl Worker {
             {
                 Ok(b) => b,
                 Err(e) => {
-                    self.metrics.store_errors.with_label_values(&["lease"]).inc();
+                    self.metrics
+                        .store_errors
+                        .with_label_values(&["lease"])
+                        .inc();
                     tracing::warn!(error = %e, "Lease failed; backing off.");
                     Vec::new()
                 }
@@ -129,7 +132,14 @@ impl Worker {
             Settle::Retry(_) => "retry",
             Settle::Dead(_) => "dead_letter",
         };
-        let record = AuditRecord::of(&action, &item.id, audit_outcome, attempts, now, item.enqueued_at_ms);
+        let record = AuditRecord::of(
+            &action,
+            &item.id,
+            audit_outcome,
+            attempts,
+            now,
+            item.enqueued_at_ms,
+        );
         // The audit record is written before the item is settled: a crash in between repeats the
         // (idempotent) action and its record, never loses either.
         if let Err(e) = self.store.append_audit(&record.to_json()).await {

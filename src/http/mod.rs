@@ -43,7 +43,10 @@ pub fn webhook_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/webhooks/zendesk", web::post().to(zendesk_default))
         .route("/webhooks/zendesk/{tenant}", web::post().to(zendesk_tenant))
         .route("/webhooks/sunshine", web::post().to(sunshine_default))
-        .route("/webhooks/sunshine/{tenant}", web::post().to(sunshine_tenant));
+        .route(
+            "/webhooks/sunshine/{tenant}",
+            web::post().to(sunshine_tenant),
+        );
 }
 
 /// Registers the benchmark baseline: reads the body under the same limit, does nothing else.
@@ -155,7 +158,11 @@ async fn webhook(
             );
         }
     };
-    match st.pipeline.handle(source, tenant, req.headers(), &body).await {
+    match st
+        .pipeline
+        .handle(source, tenant, req.headers(), &body)
+        .await
+    {
         Ok(report) => HttpResponse::Ok().json(report),
         Err(PipelineError::Store(_)) => unavailable(
             &st,

@@ -19,7 +19,9 @@ fn bin() -> Command {
 }
 
 fn run(mut c: Command, stdin: &[u8]) -> (i32, String, String) {
-    c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     let out = child.wait_with_output().unwrap();
@@ -56,15 +58,24 @@ fn scan_jsonl_offsets_are_unicode_scalars() {
     let input = "{\"id\": \"a\", \"text\": \"héllo 😀 email me: zoe.martin@example.com\"}\n{\"id\": 2, \"text\": \"nothing\"}\n";
     let (code, out, err) = run(c, input.as_bytes());
     assert_eq!(code, 1, "{err}");
-    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2);
     let f = &lines[0]["findings"][0];
     assert_eq!(f["label"], "EMAIL");
     let text = "héllo 😀 email me: zoe.martin@example.com";
-    let (s, e) = (f["start"].as_u64().unwrap() as usize, f["end"].as_u64().unwrap() as usize);
+    let (s, e) = (
+        f["start"].as_u64().unwrap() as usize,
+        f["end"].as_u64().unwrap() as usize,
+    );
     let got: String = text.chars().skip(s).take(e - s).collect();
     assert_eq!(got, "zoe.martin@example.com");
-    assert_eq!(&text[f["byte_start"].as_u64().unwrap() as usize..f["byte_end"].as_u64().unwrap() as usize], "zoe.martin@example.com");
+    assert_eq!(
+        &text[f["byte_start"].as_u64().unwrap() as usize..f["byte_end"].as_u64().unwrap() as usize],
+        "zoe.martin@example.com"
+    );
     assert_eq!(lines[1]["findings"].as_array().unwrap().len(), 0);
 }
 
@@ -86,7 +97,12 @@ fn scan_errors_name_the_line_and_exit_2() {
 #[test]
 fn patterns_check_and_test_pass_on_shipped_rules_and_fail_clearly() {
     let mut c = bin();
-    c.args(["patterns", "check", "--patterns", concat!(env!("CARGO_MANIFEST_DIR"), "/patterns")]);
+    c.args([
+        "patterns",
+        "check",
+        "--patterns",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/patterns"),
+    ]);
     let (code, out, err) = run(c, b"");
     assert_eq!(code, 0, "{out}{err}");
     let mut c = bin();
@@ -103,17 +119,28 @@ fn patterns_check_and_test_pass_on_shipped_rules_and_fail_clearly() {
     )
     .unwrap();
     let mut c = bin();
-    c.args(["patterns", "check", "--jurisdictions", "common", "--patterns"]).arg(dir.path());
+    c.args([
+        "patterns",
+        "check",
+        "--jurisdictions",
+        "common",
+        "--patterns",
+    ])
+    .arg(dir.path());
     let (code, out, err) = run(c, b"");
     assert_ne!(code, 0);
     let all = format!("{out}{err}");
-    assert!(all.contains("broken.toml:"), "file:line: reason expected: {all}");
+    assert!(
+        all.contains("broken.toml:"),
+        "file:line: reason expected: {all}"
+    );
 }
 
 #[test]
 fn sign_matches_an_independent_hmac() {
     let mut c = bin();
-    c.args(["sign", "--timestamp", "2025-01-01T00:00:00Z"]).env("PHI_GUARD_SIGN_SECRET", "s3cret");
+    c.args(["sign", "--timestamp", "2025-01-01T00:00:00Z"])
+        .env("PHI_GUARD_SIGN_SECRET", "s3cret");
     let (code, out, _) = run(c, b"{\"a\":1}");
     assert_eq!(code, 0);
     let expected = zd_sign("s3cret", "2025-01-01T00:00:00Z", b"{\"a\":1}");
@@ -123,14 +150,19 @@ fn sign_matches_an_independent_hmac() {
 #[test]
 fn bad_config_names_the_key() {
     let mut c = bin();
-    c.arg("config-check").env("PHI_GUARD_WORKER__CONCURRENCY", "0");
+    c.arg("config-check")
+        .env("PHI_GUARD_WORKER__CONCURRENCY", "0");
     let (code, _, err) = run(c, b"");
     assert_eq!(code, 2);
     assert!(err.contains("worker.concurrency"), "{err}");
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn wait_ready(client: &reqwest::Client, base: &str) {
@@ -159,14 +191,22 @@ async fn serve_killed_with_sigkill_keeps_acknowledged_work() {
     std::fs::write(&cfg, toml(false)).unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let mut child = bin().args(["serve", "--config"]).arg(&cfg).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = bin()
+        .args(["serve", "--config"])
+        .arg(&cfg)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     wait_ready(&client, &base).await;
     let body = crate::webhook_zendesk::comment_added("ev-kill-1", "SSN 536-22-8107 please", true);
     let ts = now_ts();
     let r = client
         .post(format!("{base}/webhooks/zendesk"))
         .header("x-zendesk-webhook-signature-timestamp", &ts)
-        .header("x-zendesk-webhook-signature", zd_sign(ZD_SECRET, &ts, &body))
+        .header(
+            "x-zendesk-webhook-signature",
+            zd_sign(ZD_SECRET, &ts, &body),
+        )
         .body(body)
         .send()
         .await
@@ -177,19 +217,42 @@ async fn serve_killed_with_sigkill_keeps_acknowledged_work() {
     child.wait().unwrap();
 
     std::fs::write(&cfg, toml(true)).unwrap();
-    let mut child = bin().args(["serve", "--config"]).arg(&cfg).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = bin()
+        .args(["serve", "--config"])
+        .arg(&cfg)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     wait_ready(&client, &base).await;
     let mut found = false;
     for _ in 0..100 {
         // The embedded store is single-process (file lock): observe progress through metrics.
-        let m = client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
-        if metric_value(&m, "phi_guard_actions_total", &[("action", "redact_comment"), ("outcome", "audit_only")]) >= 1.0 {
+        let m = client
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if metric_value(
+            &m,
+            "phi_guard_actions_total",
+            &[("action", "redact_comment"), ("outcome", "audit_only")],
+        ) >= 1.0
+        {
             found = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let _ = std::process::Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let _ = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
     let _ = child.wait();
-    assert!(found, "the acknowledged redaction was processed after the restart");
+    assert!(
+        found,
+        "the acknowledged redaction was processed after the restart"
+    );
 }

@@ -32,13 +32,16 @@ pub fn comment_added(event_id: &str, body: &str, public: bool) -> Vec<u8> {
     .unwrap()
 }
 
-const PHI_BODY: &str = "Hi, my SSN is 536-22-8107 and my date of birth is 03/14/1962. Call me at (415) 555-0172.";
+const PHI_BODY: &str =
+    "Hi, my SSN is 536-22-8107 and my date of birth is 03/14/1962. Call me at (415) 555-0172.";
 
 #[tokio::test]
 async fn phi_in_public_comment_is_queued_as_redaction_without_text() {
     let app = TestApp::spawn("[server]\nworker_enabled = false\n").await;
     let body = comment_added("ev-phi-1", PHI_BODY, true);
-    let r = app.post_zendesk("/webhooks/zendesk", &body, ZD_SECRET).await;
+    let r = app
+        .post_zendesk("/webhooks/zendesk", &body, ZD_SECRET)
+        .await;
     assert_eq!(r.status(), 200);
     let report: serde_json::Value = r.json().await.unwrap();
     assert_eq!(report["accepted"], 1);
@@ -67,15 +70,27 @@ async fn phi_in_public_comment_is_queued_as_redaction_without_text() {
     }
     // Spans point at the PHI in the comment, and nothing of the text is stored.
     for s in action["spans"].as_array().unwrap() {
-        let (a, b) = (s["byte_start"].as_u64().unwrap() as usize, s["byte_end"].as_u64().unwrap() as usize);
+        let (a, b) = (
+            s["byte_start"].as_u64().unwrap() as usize,
+            s["byte_end"].as_u64().unwrap() as usize,
+        );
         assert!(b > a && b <= PHI_BODY.len());
         assert_eq!(s["fingerprint"].as_str().unwrap().len(), 32);
     }
-    let payloads: String = items.iter().map(|i| String::from_utf8_lossy(&i.payload).into_owned()).collect();
+    let payloads: String = items
+        .iter()
+        .map(|i| String::from_utf8_lossy(&i.payload).into_owned())
+        .collect();
     for canary in ["536-22-8107", "03/14/1962", "555-0172"] {
         assert!(!payloads.contains(canary), "{canary} stored in the queue");
     }
-    assert_eq!(app.metric("phi_guard_webhook_requests_total", &[("source", "zendesk"), ("outcome", "accepted")]), 1.0);
+    assert_eq!(
+        app.metric(
+            "phi_guard_webhook_requests_total",
+            &[("source", "zendesk"), ("outcome", "accepted")]
+        ),
+        1.0
+    );
     assert!(app.metric("phi_guard_findings_total", &[("label", "SSN")]) >= 1.0);
     app.stop().await;
 }
@@ -86,22 +101,47 @@ async fn rotation_tenants_and_rejections() {
     let body = comment_added("ev-rot-1", "nothing sensitive here", true);
 
     // The older secret of a rotation set is accepted.
-    assert_eq!(app.post_zendesk("/webhooks/zendesk", &body, ZD_SECRET_OLD).await.status(), 200);
+    assert_eq!(
+        app.post_zendesk("/webhooks/zendesk", &body, ZD_SECRET_OLD)
+            .await
+            .status(),
+        200
+    );
     // Tenant routes use their own secrets only.
     let b2 = comment_added("ev-rot-2", "nothing sensitive here", true);
-    assert_eq!(app.post_zendesk("/webhooks/zendesk/acme", &b2, "acme-only-secret-abcdef").await.status(), 200);
+    assert_eq!(
+        app.post_zendesk("/webhooks/zendesk/acme", &b2, "acme-only-secret-abcdef")
+            .await
+            .status(),
+        200
+    );
     let b3 = comment_added("ev-rot-3", "nothing sensitive here", true);
-    assert_eq!(app.post_zendesk("/webhooks/zendesk/acme", &b3, ZD_SECRET).await.status(), 401);
+    assert_eq!(
+        app.post_zendesk("/webhooks/zendesk/acme", &b3, ZD_SECRET)
+            .await
+            .status(),
+        401
+    );
     // Unknown tenant.
-    let r = app.post_zendesk("/webhooks/zendesk/nobody", &b3, ZD_SECRET).await;
+    let r = app
+        .post_zendesk("/webhooks/zendesk/nobody", &b3, ZD_SECRET)
+        .await;
     assert!(r.status().is_client_error(), "{}", r.status());
     // Wrong secret.
-    let r = app.post_zendesk("/webhooks/zendesk", &b3, "not-the-secret").await;
+    let r = app
+        .post_zendesk("/webhooks/zendesk", &b3, "not-the-secret")
+        .await;
     assert_eq!(r.status(), 401);
     let err: serde_json::Value = r.json().await.unwrap();
     assert_eq!(err["error"], "bad_signature");
     // The public static test secret is refused unless enabled.
-    let r = app.post_zendesk("/webhooks/zendesk", &b3, "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==").await;
+    let r = app
+        .post_zendesk(
+            "/webhooks/zendesk",
+            &b3,
+            "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==",
+        )
+        .await;
     assert_eq!(r.status(), 401);
 
     let send = |ts: String, sig: Option<String>, body: Vec<u8>| {
@@ -128,8 +168,14 @@ async fn rotation_tenants_and_rejections() {
     let err: serde_json::Value = r.json().await.unwrap();
     assert!(err["error"].as_str().unwrap().contains("missing"), "{err}");
     // Empty and truncated signatures (the length-check bug class).
-    for bad in ["".to_string(), sig[..20].to_string(), "%%%not-base64%%%".to_string()] {
-        let r = send(ts.clone(), Some(bad.clone()), b3.clone()).await.unwrap();
+    for bad in [
+        "".to_string(),
+        sig[..20].to_string(),
+        "%%%not-base64%%%".to_string(),
+    ] {
+        let r = send(ts.clone(), Some(bad.clone()), b3.clone())
+            .await
+            .unwrap();
         assert!(r.status().is_client_error(), "{bad:?} → {}", r.status());
         assert_ne!(r.status(), 200);
     }
@@ -142,7 +188,12 @@ async fn rotation_tenants_and_rejections() {
         let err: serde_json::Value = r.json().await.unwrap();
         assert!(err["error"].as_str().unwrap().contains(reason), "{err}");
     }
-    assert!(app.metric("phi_guard_verification_failures_total", &[("source", "zendesk")]) >= 7.0);
+    assert!(
+        app.metric(
+            "phi_guard_verification_failures_total",
+            &[("source", "zendesk")]
+        ) >= 7.0
+    );
     // Nothing was enqueued by any rejected request: the accepted ones had no PHI.
     assert_eq!(app.store.stats().await.unwrap().ready, 0);
     app.stop().await;
@@ -156,33 +207,61 @@ async fn limits_malformed_duplicates_and_irrelevant_events() {
     let r = app.post_zendesk("/webhooks/zendesk", &big, ZD_SECRET).await;
     assert_eq!(r.status(), 413);
     // Malformed JSON, correctly signed → 400 with a reason, no panic.
-    let r = app.post_zendesk("/webhooks/zendesk", b"{\"type\": \"zen:event", ZD_SECRET).await;
+    let r = app
+        .post_zendesk("/webhooks/zendesk", b"{\"type\": \"zen:event", ZD_SECRET)
+        .await;
     assert_eq!(r.status(), 400);
     // Invalid UTF-8, correctly signed → 400.
-    let r = app.post_zendesk("/webhooks/zendesk", b"{\"id\":\"\xff\xfe\"}", ZD_SECRET).await;
+    let r = app
+        .post_zendesk("/webhooks/zendesk", b"{\"id\":\"\xff\xfe\"}", ZD_SECRET)
+        .await;
     assert_eq!(r.status(), 400);
     // Authentic event of a type we do not act on → 200 (keeps Zendesk's circuit breaker closed).
     let user = serde_json::to_vec(&json!({"account_id": 1, "id": "ev-user-1", "type": "zen:event-type:user.created",
         "subject": "zen:user:1", "time": "2025-01-08T14:25:30Z", "detail": {"id": "1", "email": "x@example.com"}, "event": {}})).unwrap();
-    let r = app.post_zendesk("/webhooks/zendesk", &user, ZD_SECRET).await;
+    let r = app
+        .post_zendesk("/webhooks/zendesk", &user, ZD_SECRET)
+        .await;
     assert_eq!(r.status(), 200);
     let rep: serde_json::Value = r.json().await.unwrap();
     assert_eq!(rep["ignored"], 1);
 
     // Duplicate delivery: second time is a no-op; same id with another body is counted.
     let body = comment_added("ev-dup-1", PHI_BODY, true);
-    assert_eq!(app.post_zendesk("/webhooks/zendesk", &body, ZD_SECRET).await.status(), 200);
+    assert_eq!(
+        app.post_zendesk("/webhooks/zendesk", &body, ZD_SECRET)
+            .await
+            .status(),
+        200
+    );
     let depth = app.store.stats().await.unwrap().ready;
     assert!(depth >= 1);
-    let r = app.post_zendesk("/webhooks/zendesk", &body, ZD_SECRET).await;
+    let r = app
+        .post_zendesk("/webhooks/zendesk", &body, ZD_SECRET)
+        .await;
     assert_eq!(r.status(), 200);
     let rep: serde_json::Value = r.json().await.unwrap();
     assert_eq!(rep["duplicates"], 1);
     let other = comment_added("ev-dup-1", "a different body, SSN 536-22-8107", true);
-    assert_eq!(app.post_zendesk("/webhooks/zendesk", &other, ZD_SECRET).await.status(), 200);
-    assert_eq!(app.store.stats().await.unwrap().ready, depth, "duplicates enqueue nothing");
-    assert_eq!(app.metric("phi_guard_dedupe_hits_total", &[("kind", "same_body")]), 1.0);
-    assert_eq!(app.metric("phi_guard_dedupe_hits_total", &[("kind", "different_body")]), 1.0);
+    assert_eq!(
+        app.post_zendesk("/webhooks/zendesk", &other, ZD_SECRET)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.store.stats().await.unwrap().ready,
+        depth,
+        "duplicates enqueue nothing"
+    );
+    assert_eq!(
+        app.metric("phi_guard_dedupe_hits_total", &[("kind", "same_body")]),
+        1.0
+    );
+    assert_eq!(
+        app.metric("phi_guard_dedupe_hits_total", &[("kind", "different_body")]),
+        1.0
+    );
     app.stop().await;
 }
 
@@ -190,11 +269,26 @@ async fn limits_malformed_duplicates_and_irrelevant_events() {
 async fn audit_worker_records_and_drains() {
     let app = TestApp::spawn("").await;
     let body = comment_added("ev-audit-1", PHI_BODY, true);
-    assert_eq!(app.post_zendesk("/webhooks/zendesk", &body, ZD_SECRET).await.status(), 200);
+    assert_eq!(
+        app.post_zendesk("/webhooks/zendesk", &body, ZD_SECRET)
+            .await
+            .status(),
+        200
+    );
     app.drain().await;
     let audit = app.audit().await;
-    assert!(audit.iter().any(|r| r["action"] == "redact_comment" && r["outcome"] == "audit_only" && r["mode"] == "audit"), "{audit:?}");
-    assert!(app.metric("phi_guard_actions_total", &[("action", "redact_comment"), ("outcome", "audit_only")]) >= 1.0);
+    assert!(
+        audit.iter().any(|r| r["action"] == "redact_comment"
+            && r["outcome"] == "audit_only"
+            && r["mode"] == "audit"),
+        "{audit:?}"
+    );
+    assert!(
+        app.metric(
+            "phi_guard_actions_total",
+            &[("action", "redact_comment"), ("outcome", "audit_only")]
+        ) >= 1.0
+    );
     app.stop().await;
 }
 
@@ -208,7 +302,12 @@ async fn health_readiness_and_metrics_endpoints() {
     assert!(v["rules"].as_u64().unwrap() > 10);
     let text = app.get("/metrics").await.text().await.unwrap();
     // Families with samples before any webhook arrives (labelled counters appear on first use).
-    for name in ["phi_guard_queue_depth", "phi_guard_rules_loaded", "phi_guard_build_info", "phi_guard_scan_duration_seconds_bucket"] {
+    for name in [
+        "phi_guard_queue_depth",
+        "phi_guard_rules_loaded",
+        "phi_guard_build_info",
+        "phi_guard_scan_duration_seconds_bucket",
+    ] {
         assert!(text.contains(name), "{name} not exported");
     }
     app.stop().await;
