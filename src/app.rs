@@ -152,7 +152,7 @@ struct Shared {
     config: Config,
     metrics: Arc<Metrics>,
     detector: Arc<ArcSwap<Detector>>,
-    accepting: Arc<AtomicBool>,
+    ready: Arc<AtomicBool>,
     shutdown_tx: watch::Sender<bool>,
     store: Arc<dyn Store>,
 }
@@ -165,13 +165,23 @@ pub struct ShutdownHandle {
 }
 
 impl ShutdownHandle {
-    /// Stops taking webhooks (readiness fails), lets in-flight requests finish, stops workers.
+    /// Graceful shutdown: readiness fails at once; webhooks are still served for
+    /// `server.shutdown_drain_seconds` (while the load balancer stops routing here); then the
+    /// server stops accepting connections and finishes in-flight requests; then the workers
+    /// finish the batch in hand and stop.
     pub async fn shutdown(&self) {
-        self.state.accepting.store(false, Ordering::Release);
-        let _ = self.state.shutdown_tx.send(true);
+        self.state.ready.store(false, Ordering::Release);
+        let drain = Duration::from_secs(self.state.config.server.shutdown_drain_seconds);
+        if !drain.is_zero() {
+            tracing::info!(seconds = drain.as_secs(), "Not ready; draining before stopping the listener.");
+            tokio::time::sleep(drain).await;
+        }
         if let Some(s) = &self.server {
             s.stop(true).await;
         }
+        let _ = self.state.shutdown_tx.send(true);
+        // Let the worker settle the batch it holds; un-acked leases are reclaimed after expiry.
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.state.shutdown_tx.closed()).await;
     }
 
     /// Reloads rules now (what SIGHUP does).
@@ -249,7 +259,7 @@ impl Application {
             min_score: config.patterns.min_score,
             dedupe_ttl: Duration::from_secs(config.store.dedupe_ttl_seconds),
         });
-        let accepting = Arc::new(AtomicBool::new(true));
+        let ready = Arc::new(AtomicBool::new(true));
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
 
         let listener = TcpListener::bind(&config.server.listen)
@@ -260,7 +270,7 @@ impl Application {
             pipeline: pipeline.clone(),
             metrics: metrics.clone(),
             store: store.clone(),
-            accepting: accepting.clone(),
+            ready: ready.clone(),
             max_body_bytes: config.server.max_body_bytes,
             retry_after_seconds: config.server.retry_after_seconds,
         });
@@ -314,7 +324,7 @@ impl Application {
                 config,
                 metrics,
                 detector,
-                accepting,
+                ready,
                 shutdown_tx,
                 store,
             }),
@@ -388,8 +398,6 @@ impl Application {
             });
         }
         self.run_until_stopped().await?;
-        // Give the worker a moment to settle the batch it holds (its leases expire otherwise).
-        tokio::time::sleep(Duration::from_millis(200)).await;
         tracing::info!("phi-guard stopped.");
         Ok(())
     }

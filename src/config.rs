@@ -48,6 +48,7 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     pub http_workers: usize,
     pub shutdown_grace_seconds: u64,
+    pub shutdown_drain_seconds: u64,
     pub retry_after_seconds: u64,
     pub ingest_enabled: bool,
     pub worker_enabled: bool,
@@ -309,6 +310,12 @@ impl Config {
             issues.push(issue(
                 "server.max_body_bytes",
                 "must be between 1024 and 67108864",
+            ));
+        }
+        if self.server.shutdown_drain_seconds >= self.server.shutdown_grace_seconds {
+            issues.push(issue(
+                "server.shutdown_drain_seconds",
+                "must be less than server.shutdown_grace_seconds",
             ));
         }
         if self.server.retry_after_seconds == 0 || self.server.retry_after_seconds >= 60 {

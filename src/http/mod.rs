@@ -11,8 +11,8 @@
 //! - 401: missing/invalid signature or API key, stale/future timestamp, test secret.
 //! - 404: unknown tenant.
 //! - 413: body over `server.max_body_bytes`.
-//! - 503 + `Retry-After`: the store is unavailable or the service is shutting down — Zendesk
-//!   retries a 503 with `Retry-After` < 60 s and never retries a plain 500.
+//! - 503 + `Retry-After`: the store is unavailable — Zendesk retries a 503 with `Retry-After`
+//!   < 60 s and never retries a plain 500.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,8 +32,9 @@ pub struct AppState {
     pub pipeline: Arc<Pipeline>,
     pub metrics: Arc<Metrics>,
     pub store: Arc<dyn Store>,
-    /// False once shutdown began (readiness fails, new webhooks get 503).
-    pub accepting: Arc<AtomicBool>,
+    /// False once shutdown began: readiness fails so the load balancer stops routing here, while
+    /// webhooks that still arrive during the drain delay are processed normally.
+    pub ready: Arc<AtomicBool>,
     pub max_body_bytes: usize,
     pub retry_after_seconds: u64,
 }
@@ -122,13 +123,6 @@ async fn webhook(
     st.metrics.in_flight.inc();
     let _guard = InFlight(&st.metrics);
     let src = source.as_str();
-    if !st.accepting.load(Ordering::Acquire) {
-        st.metrics
-            .webhook_requests
-            .with_label_values(&[src, "error", "shutting_down"])
-            .inc();
-        return unavailable(&st, "shutting_down", "the service is shutting down; retry");
-    }
     let body = match read_body(&req, payload, st.max_body_bytes).await {
         Ok(b) => b,
         Err(BodyError::TooLarge) => {
@@ -227,15 +221,15 @@ async fn healthz() -> HttpResponse {
 }
 
 async fn readyz(st: web::Data<AppState>) -> HttpResponse {
-    let accepting = st.accepting.load(Ordering::Acquire);
+    let ready = st.ready.load(Ordering::Acquire);
     let store_ok = st.store.ping().await.is_ok();
     let rules = st.pipeline.detector.load().rule_count();
     let body = serde_json::json!({
-        "accepting": accepting,
+        "ready": ready,
         "store": if store_ok { "ok" } else { "unavailable" },
         "rules": rules,
     });
-    if accepting && store_ok && rules > 0 {
+    if ready && store_ok && rules > 0 {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)

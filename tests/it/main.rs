@@ -5,11 +5,13 @@
 //! - `canary`: planted PHI appears nowhere at rest or in telemetry.
 //! - `redis_backend`: the same flow on a real `redis-server`, and 503 when it is down.
 //! - `cli`: the binary's subcommands and exit codes.
+//! - `shutdown`: graceful shutdown — not ready first, drain, no acknowledged work lost.
 
 mod support;
 
 mod canary;
 mod cli;
 mod redis_backend;
+mod shutdown;
 mod webhook_sunshine;
 mod webhook_zendesk;

@@ -100,6 +100,7 @@ pub fn base_toml(store_section: &str) -> String {
 listen = "127.0.0.1:0"
 max_body_bytes = 65536
 http_workers = 2
+shutdown_drain_seconds = 0
 {store_section}
 [detect]
 fingerprint_key = "test-fingerprint-key"
