@@ -5,13 +5,16 @@
 //! for histograms, never a histogram's bare name — and is well-formed (unique panel ids, a title
 //! and the `${DS_PROMETHEUS}` data source on every panel, no overlapping panels, the topics the
 //! runbooks rely on); (2) the Kubernetes config file `k8s/base/phi-guard.toml` is accepted by the
-//! real config loader for both store backends. Must not: need a cluster, Grafana or the network.
+//! real config loader for both store backends; (3) the rule tree loads the same from the
+//! per-folder ConfigMap layout of `k8s/components/rules-configmaps` (kubelet `..data` symlinks,
+//! nested folders) as from `patterns/`. Must not: need a cluster, Grafana or the network.
 //! Schema validation of the manifests is `scripts/validate-k8s`.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use phi_guard::config::{Config, StoreBackend};
+use phi_guard::detect::Detector;
 use phi_guard::metrics::Metrics;
 use prometheus::proto::MetricType;
 use serde_json::Value;
@@ -371,4 +374,83 @@ fn kubernetes_config_is_accepted_for_both_backends() {
     )
     .expect("write");
     assert!(Config::load_from(Some(&broken), &[]).is_err());
+}
+
+/// Writes `files` into `vol` the way the kubelet writes a ConfigMap volume: the data in a
+/// timestamped hidden directory, a `..data` symlink to it, and one symlink per key.
+#[cfg(unix)]
+fn configmap_volume(vol: &Path, files: &[(String, Vec<u8>)]) {
+    use std::os::unix::fs::symlink;
+    let data = vol.join("..2026_01_01_00_00_00.000000001");
+    std::fs::create_dir_all(&data).expect("create volume");
+    for (name, bytes) in files {
+        std::fs::write(data.join(name), bytes).expect("write key");
+        symlink(Path::new("..data").join(name), vol.join(name)).expect("key symlink");
+    }
+    symlink("..2026_01_01_00_00_00.000000001", vol.join("..data")).expect("..data symlink");
+}
+
+/// The files of one rules folder that `k8s/tools/rules-configmaps` puts in its ConfigMap.
+#[cfg(unix)]
+fn folder_files(dir: &Path, suffix: &str) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.ends_with(suffix) && !n.starts_with('.'))
+        .map(|n| {
+            let bytes = std::fs::read(dir.join(&n)).expect("read rule file");
+            (n, bytes)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// `k8s/components/rules-configmaps` mounts one ConfigMap per folder (global.toml at the root,
+/// the jurisdiction and dictionary folders nested inside). The loader must read that layout —
+/// hidden `..data` directories, symlinked files — exactly like the plain `patterns/` tree.
+#[cfg(unix)]
+#[test]
+fn rules_load_identically_from_the_configmap_layout() {
+    let patterns = root().join("patterns");
+    let k8s_cfg: toml::Value = toml::from_str(
+        &std::fs::read_to_string(root().join("k8s/base/phi-guard.toml")).expect("read config"),
+    )
+    .expect("k8s/base/phi-guard.toml is TOML");
+    let jurisdictions: Vec<String> = k8s_cfg["patterns"]["jurisdictions"]
+        .as_array()
+        .expect("patterns.jurisdictions is a list")
+        .iter()
+        .map(|v| v.as_str().expect("jurisdiction is a string").to_owned())
+        .collect();
+    assert!(!jurisdictions.is_empty());
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mounted = dir.path().join("patterns");
+    let global = std::fs::read(patterns.join("global.toml")).expect("patterns/global.toml");
+    configmap_volume(&mounted, &[("global.toml".to_owned(), global)]);
+    for j in &jurisdictions {
+        configmap_volume(&mounted.join(j), &folder_files(&patterns.join(j), ".toml"));
+    }
+    configmap_volume(
+        &mounted.join("dictionaries"),
+        &folder_files(&patterns.join("dictionaries"), ".txt"),
+    );
+
+    let plain = phi_guard::patterns::load_dir(&patterns, &jurisdictions)
+        .unwrap_or_else(|e| panic!("patterns/: {e}"));
+    let from_configmaps = phi_guard::patterns::load_dir(&mounted, &jurisdictions)
+        .unwrap_or_else(|e| panic!("ConfigMap layout: {e}"));
+    assert!(!plain.is_empty());
+    assert_eq!(from_configmaps.len(), plain.len(), "rule count differs");
+    let ids = |d: Detector| {
+        let mut v: Vec<String> = d.rule_ids().map(str::to_owned).collect();
+        v.sort();
+        v
+    };
+    let a = ids(plain.compile().expect("compile plain"));
+    let b = ids(from_configmaps.compile().expect("compile ConfigMap layout"));
+    assert_eq!(a, b);
 }
