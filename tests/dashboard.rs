@@ -94,6 +94,39 @@ fn panels(dash: &Value) -> Vec<&Value> {
     out
 }
 
+/// The exported family a queried series belongs to, or why it does not exist. Histogram
+/// families are queried through `_bucket`, `_sum` and `_count`; their bare name has no samples.
+fn classify(
+    metric: &str,
+    names: &BTreeSet<String>,
+    types: &HashMap<String, MetricType>,
+) -> Result<String, String> {
+    let is_hist = |n: &str| {
+        matches!(
+            types.get(n),
+            Some(MetricType::HISTOGRAM | MetricType::SUMMARY)
+        )
+    };
+    if let Some(base) = HISTOGRAM_SUFFIXES
+        .iter()
+        .find_map(|s| metric.strip_suffix(s))
+        .filter(|base| names.contains(*base) && is_hist(base))
+    {
+        return Ok(base.to_owned());
+    }
+    if names.contains(metric) && is_hist(metric) {
+        return Err(format!(
+            "`{metric}` is a histogram: query `{metric}_bucket`, `_sum` or `_count`"
+        ));
+    }
+    if names.contains(metric) {
+        return Ok(metric.to_owned());
+    }
+    Err(format!(
+        "`{metric}` is not exported by phi_guard::metrics::Metrics"
+    ))
+}
+
 /// Every problem of one dashboard (empty = fine).
 fn check_dashboard(
     name: &str,
@@ -118,29 +151,11 @@ fn check_dashboard(
     queries(&dash, &mut exprs);
     for expr in &exprs {
         for metric in metric_names(expr) {
-            let is_hist = |n: &str| {
-                matches!(
-                    types.get(n),
-                    Some(MetricType::HISTOGRAM | MetricType::SUMMARY)
-                )
-            };
-            let family = HISTOGRAM_SUFFIXES
-                .iter()
-                .find_map(|s| metric.strip_suffix(s))
-                .filter(|base| names.contains(*base) && is_hist(base));
-            match family {
-                Some(base) => {
-                    used.insert(base.to_owned());
+            match classify(&metric, names, types) {
+                Ok(family) => {
+                    used.insert(family);
                 }
-                None if names.contains(&metric) && is_hist(&metric) => problems.push(format!(
-                    "{name}: `{metric}` is a histogram: query `{metric}_bucket`, `_sum` or `_count`"
-                )),
-                None if names.contains(&metric) => {
-                    used.insert(metric);
-                }
-                None => problems.push(format!(
-                    "{name}: `{metric}` is not exported by phi_guard::metrics::Metrics (in `{expr}`)"
-                )),
+                Err(why) => problems.push(format!("{name}: {why} (in `{expr}`)")),
             }
         }
     }
@@ -240,6 +255,50 @@ fn dashboards_query_only_exported_metrics() {
             problems.push(format!("no dashboard shows `{r}`"));
         }
     }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Files under `k8s/` (alert rules, manifests) and `docs/kubernetes.md` name only real metrics.
+#[test]
+fn k8s_files_and_docs_name_only_exported_metrics() {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(Result::ok)
+        {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p
+                .extension()
+                .and_then(|x| x.to_str())
+                .is_some_and(|x| ["yaml", "yml", "json", "toml", "conf"].contains(&x))
+            {
+                out.push(p);
+            }
+        }
+    }
+    let (names, types) = exported();
+    let mut files = Vec::new();
+    walk(&root().join("k8s"), &mut files);
+    files.push(root().join("docs/kubernetes.md"));
+    let alerts = root().join("k8s/base/prometheusrule.yaml");
+    assert!(files.contains(&alerts), "alert rules not found");
+    let mut problems = Vec::new();
+    let mut seen = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        for metric in metric_names(&text) {
+            seen += 1;
+            if let Err(why) = classify(&metric, &names, &types) {
+                problems.push(format!("{}: {why}", f.display()));
+            }
+        }
+    }
+    assert!(
+        seen > 20,
+        "expected metric names in the alert rules and docs, found {seen}"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 

@@ -119,7 +119,45 @@ def check_servicemonitor(rep, where, o):
             rep.err(where, f"{kn(o)}: endpoints[{i}].path must start with /")
 
 
-CRD_CHECKS = {"ServiceMonitor": check_servicemonitor}
+def check_prometheusrule(rep, where, o):
+    """monitoring.coreos.com/v1 PrometheusRule: groups of alerting rules, typed."""
+    if o.get("apiVersion") != "monitoring.coreos.com/v1":
+        rep.err(where, f"{kn(o)}: apiVersion must be monitoring.coreos.com/v1")
+    groups = (o.get("spec") or {}).get("groups")
+    if not isinstance(groups, list) or not groups:
+        rep.err(where, f"{kn(o)}: spec.groups must be a non-empty list")
+        return
+    seen = set()
+    for g in groups:
+        if not isinstance(g.get("name"), str) or not isinstance(g.get("rules"), list):
+            rep.err(where, f"{kn(o)}: every group needs a name and a rules list")
+            continue
+        for r in g["rules"]:
+            name = r.get("alert") or r.get("record")
+            rw = f"{kn(o)} rule {name}"
+            unknown = set(r) - {"alert", "record", "expr", "for", "keep_firing_for", "labels",
+                                "annotations"}
+            if unknown:
+                rep.err(where, f"{rw}: unexpected fields {sorted(unknown)}")
+            if not name or ("alert" in r) == ("record" in r):
+                rep.err(where, f"{rw}: exactly one of alert / record")
+            if name in seen:
+                rep.err(where, f"{rw}: duplicate name")
+            seen.add(name)
+            expr = r.get("expr")
+            if not isinstance(expr, str) or not expr.strip():
+                rep.err(where, f"{rw}: expr required")
+            elif expr.count("(") != expr.count(")") or expr.count("{") != expr.count("}"):
+                rep.err(where, f"{rw}: unbalanced brackets in expr")
+            if "for" in r and not re.fullmatch(r"(\d+(ms|s|m|h|d))+", str(r["for"])):
+                rep.err(where, f"{rw}: `for` is not a duration")
+            if "alert" in r and (r.get("labels") or {}).get("severity") not in ("critical", "warning", "info"):
+                rep.err(where, f"{rw}: labels.severity must be critical, warning or info")
+            if "alert" in r and not (r.get("annotations") or {}).get("summary"):
+                rep.err(where, f"{rw}: annotations.summary required")
+
+
+CRD_CHECKS = {"ServiceMonitor": check_servicemonitor, "PrometheusRule": check_prometheusrule}
 
 
 # --- 3. consistency ----------------------------------------------------------------------------
