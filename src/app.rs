@@ -173,7 +173,10 @@ impl ShutdownHandle {
         self.state.ready.store(false, Ordering::Release);
         let drain = Duration::from_secs(self.state.config.server.shutdown_drain_seconds);
         if !drain.is_zero() {
-            tracing::info!(seconds = drain.as_secs(), "Not ready; draining before stopping the listener.");
+            tracing::info!(
+                seconds = drain.as_secs(),
+                "Not ready; draining before stopping the listener."
+            );
             tokio::time::sleep(drain).await;
         }
         if let Some(s) = &self.server {

@@ -111,6 +111,8 @@ impl Pipeline {
         let detector = self.detector.load();
         let whole_body_hash = self.fingerprinter.digest(&[body]);
         let mut submissions = Vec::with_capacity(events.len());
+        // (submission index, action kind, mode): counted once the submission is accepted.
+        let mut decided: Vec<(usize, &'static str, &'static str)> = Vec::new();
 
         for ev in &events {
             self.metrics
@@ -137,27 +139,20 @@ impl Pipeline {
                 Source::Zendesk => whole_body_hash,
                 Source::Sunshine => self.event_digest(ev),
             };
-            // A read-only hint: skip scanning what we have already accepted. `submit` decides.
-            let seen = self.store.seen(&dedupe_key).await.unwrap_or(false);
+            // No "seen?" read before scanning: duplicates are rare and `submit` is the authority,
+            // so the common case (a new event) pays for one store round trip, not two.
+            let started = Instant::now();
             let mut items = Vec::new();
-            if !seen {
-                let started = Instant::now();
-                let mut actions = Vec::new();
-                for target in &ev.targets {
-                    let spans = self.scan_target(&detector, target);
-                    actions.extend(policy::decide(target, &spans, &policy));
-                }
-                self.metrics
-                    .scan_duration
-                    .observe(started.elapsed().as_secs_f64());
-                for a in &actions {
-                    self.metrics
-                        .actions_decided
-                        .with_label_values(&[a.kind.as_str(), a.mode.as_str()])
-                        .inc();
-                    items.push(work_item(a));
+            for target in &ev.targets {
+                let spans = self.scan_target(&detector, target);
+                for a in policy::decide(target, &spans, &policy) {
+                    decided.push((submissions.len(), a.kind.as_str(), a.mode.as_str()));
+                    items.push(work_item(&a));
                 }
             }
+            self.metrics
+                .scan_duration
+                .observe(started.elapsed().as_secs_f64());
             submissions.push(Submission {
                 dedupe_key,
                 body_hash,
@@ -189,6 +184,12 @@ impl Pipeline {
                     SubmitOutcome::Accepted => {
                         report.accepted += 1;
                         report.actions += submissions[i].items.len();
+                        for (_, kind, mode) in decided.iter().filter(|d| d.0 == i) {
+                            self.metrics
+                                .actions_decided
+                                .with_label_values(&[kind, mode])
+                                .inc();
+                        }
                     }
                     SubmitOutcome::Duplicate => {
                         report.duplicates += 1;

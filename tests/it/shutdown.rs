@@ -32,7 +32,9 @@ async fn not_ready_then_drain_then_stop_without_losing_work() {
         // Distinct offsets: the same redaction of the same comment would be one work item.
         let text = format!("{}my SSN is 536-22-8107", " ".repeat(i));
         let body = comment_added(&id, &text, true);
-        let r = app.post_zendesk("/webhooks/zendesk", &body, ZD_SECRET).await;
+        let r = app
+            .post_zendesk("/webhooks/zendesk", &body, ZD_SECRET)
+            .await;
         assert_eq!(r.status(), 200, "webhook during drain");
         accepted.push(id);
     }
@@ -48,10 +50,16 @@ async fn not_ready_then_drain_then_stop_without_losing_work() {
 
     // Every acknowledged webhook's work is in the store (durability across restarts and
     // SIGKILL is covered by `cli::serve_killed_with_sigkill_keeps_acknowledged_work`).
-    let items = app.store.lease("check", 100, Duration::from_secs(30)).await.unwrap();
+    let items = app
+        .store
+        .lease("check", 100, Duration::from_secs(30))
+        .await
+        .unwrap();
     for id in &accepted {
         assert!(
-            items.iter().any(|i| String::from_utf8_lossy(&i.payload).contains(id.as_str())),
+            items
+                .iter()
+                .any(|i| String::from_utf8_lossy(&i.payload).contains(id.as_str())),
             "work of {id} missing after shutdown"
         );
     }
