@@ -509,8 +509,10 @@ fn env_provider(env: &[(String, String)]) -> figment::providers::Serialized<serd
         let Some(rest) = k.strip_prefix(ENV_PREFIX) else {
             continue;
         };
-        if rest == "CONFIG" {
-            continue; // the config file path, read by the CLI
+        // Every key lives in a section, so only `SECTION__KEY` names are configuration;
+        // others (`PHI_GUARD_CONFIG`, `PHI_GUARD_SIGN_SECRET`) belong to the CLI.
+        if !rest.contains("__") {
+            continue;
         }
         let path: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();
         if path.iter().any(String::is_empty) {
@@ -601,6 +603,8 @@ mod tests {
                 ),
                 ("PHI_GUARD_DETECT__FINGERPRINT_KEY", "k"),
                 ("OTHER", "x"),
+                ("PHI_GUARD_SIGN_SECRET", "not-config"),
+                ("PHI_GUARD_CONFIG", "/not/read/here"),
             ]),
         )
         .unwrap();
