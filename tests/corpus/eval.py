@@ -63,12 +63,14 @@ def load_corpus(path):
     return docs
 
 
-def run_binary(binary, docs, min_score, timeout):
+def run_binary(binary, docs, min_score, timeout, patterns=None):
     payload = "".join(json.dumps({"id": d["id"], "text": d["text"], "html": d["html"]},
                                  ensure_ascii=False) + "\n" for d in docs)
     cmd = [binary, "scan", "--format", "jsonl"]
     if min_score is not None:
         cmd += ["--min-score", str(min_score)]
+    if patterns is not None:
+        cmd += ["--patterns", patterns]
     try:
         proc = subprocess.run(cmd, input=payload.encode("utf-8"), capture_output=True,
                               timeout=timeout, check=False)
@@ -253,6 +255,8 @@ def main(argv=None):
     ap.add_argument("--min-score", type=float,
                     help="score threshold passed to the scanner (default: the rules' own)")
     ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--patterns", help="rules directory passed to `scan --patterns` (default: the "
+                    "rules embedded in the binary)")
     ap.add_argument("--show-text", action="store_true",
                     help="print matched/missed values (local debugging only)")
     ap.add_argument("--top", type=int, default=10)
@@ -268,7 +272,8 @@ def main(argv=None):
             with open(args.findings, encoding="utf-8") as f:
                 lines = f.read().splitlines()
         else:
-            lines = run_binary(args.binary, docs, args.min_score, args.timeout)
+            lines = run_binary(args.binary, docs, args.min_score, args.timeout,
+                               args.patterns)
         found = parse_findings(lines, docs)
     except (EvalError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
