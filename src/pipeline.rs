@@ -109,7 +109,6 @@ impl Pipeline {
         };
         let policy = self.policy.load();
         let detector = self.detector.load();
-        let whole_body_hash = self.fingerprinter.digest(&[body]);
         let mut submissions = Vec::with_capacity(events.len());
         // (submission index, action kind, mode): counted once the submission is accepted.
         let mut decided: Vec<(usize, &'static str, &'static str)> = Vec::new();
@@ -132,13 +131,6 @@ impl Pipeline {
                 }
                 Disposition::Act => {}
             }
-            let dedupe_key = format!("{src}:{tenant}:{}", ev.event_id);
-            // Zendesk sends one event per request: the body is the event. A Sunshine batch holds
-            // many: hash what the event says (ids and content), keyed, never stored as text.
-            let body_hash = match source {
-                Source::Zendesk => whole_body_hash,
-                Source::Sunshine => self.event_digest(ev),
-            };
             // No "seen?" read before scanning: duplicates are rare and `submit` is the authority,
             // so the common case (a new event) pays for one store round trip, not two.
             let started = Instant::now();
@@ -153,8 +145,21 @@ impl Pipeline {
             self.metrics
                 .scan_duration
                 .observe(started.elapsed().as_secs_f64());
+            if items.is_empty() {
+                // Nothing to do: nothing to make durable. Recording the id would cost an fsync (or
+                // a Redis round trip) on the hot path for the vast majority of events, which carry
+                // no PHI; a re-delivery is re-scanned in microseconds and again decides nothing.
+                report.accepted += 1;
+                continue;
+            }
+            // Zendesk sends one event per request: the body is the event. A Sunshine batch holds
+            // many: hash what the event says (ids and content), keyed, never stored as text.
+            let body_hash = match source {
+                Source::Zendesk => self.fingerprinter.digest(&[body]),
+                Source::Sunshine => self.event_digest(ev),
+            };
             submissions.push(Submission {
-                dedupe_key,
+                dedupe_key: format!("{src}:{tenant}:{}", ev.event_id),
                 body_hash,
                 items,
             });

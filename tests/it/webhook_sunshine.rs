@@ -188,12 +188,17 @@ async fn mixed_batch_with_every_content_type() {
         "AI carousel kept until hand-off"
     );
 
-    // Re-delivery of the same batch: every event is a duplicate.
+    // Re-delivery of the same batch: every event that caused work is a duplicate and nothing
+    // new is queued (events without work are re-scanned and again decide nothing).
+    let before = app.store.stats().await.unwrap();
     let r = app
         .post_sunshine("/webhooks/sunshine", &body, SC_SECRET)
         .await;
     let rep: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(rep["accepted"], 0, "{rep}");
+    assert_eq!(rep["actions"], 0, "{rep}");
+    assert!(rep["duplicates"].as_u64().unwrap() >= 4, "{rep}");
+    let after = app.store.stats().await.unwrap();
+    assert_eq!(after.ready + after.leased, before.ready + before.leased);
     app.stop().await;
 }
 
