@@ -17,18 +17,69 @@
 //!    validators (all must pass), context scoring, and the rule's `min_score` floor.
 //! 5. Overlaps are resolved (see [`Detector::scan`]) and char offsets are computed in one pass.
 
+mod context;
+
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
 use regex_automata::meta::Regex;
 use regex_automata::{Input, PatternSet};
 
+use self::context::ContextMatcher;
 use super::validators::Validator;
 use super::{ContextHit, ContextSide, Explanation, Finding, Label};
 
 /// Lower-cased word list (one entry per normalised term).
-pub(crate) type WordSet = HashSet<Box<[u8]>>;
+///
+/// Hashed with [`FxHasher`]: the sets are built once from rule files and only looked up at scan
+/// time, so a keyed (DoS-resistant) hash buys nothing and SipHash costs more than the lookup.
+pub(crate) type WordSet = HashSet<Box<[u8]>, BuildHasherDefault<FxHasher>>;
+
+/// The multiply-rotate hash of rustc (`FxHash`), eight bytes per step.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            // The length keeps "ab" and "ab\0" apart.
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
 
 /// A compiled rule. Built by `crate::patterns`.
 pub(crate) struct Rule {
@@ -119,6 +170,8 @@ pub struct Detector {
     terms_ac: Option<AhoCorasick>,
     /// Terms pattern id → rule index.
     term_rules: Vec<u32>,
+    /// Per rule, its compiled context words (`None` when it has none).
+    context: Vec<Option<ContextMatcher>>,
     global_allow: Allow,
     min_score: f32,
     dict_bytes: usize,
@@ -206,7 +259,17 @@ impl Detector {
                     .map_err(|e| format!("dictionary automaton: {e}"))?,
             )
         };
+        let mut context = Vec::with_capacity(rules.len());
+        for r in &rules {
+            let words: Vec<&[u8]> = r.context.words.iter().map(|(w, _)| &**w).collect();
+            let negative: Vec<&[u8]> = r.context.negative_words.iter().map(|w| &**w).collect();
+            context.push(
+                ContextMatcher::new(&words, &negative)
+                    .map_err(|e| format!("rule {}: {e}", r.id))?,
+            );
+        }
         Ok(Detector {
+            context,
             rules,
             keyword_ac,
             keyword_rules,
@@ -259,6 +322,12 @@ impl Detector {
         total += self.gate.as_ref().map_or(0, Regex::memory_usage);
         total += self.term_rules.len() * 4 + self.gate_rules.len() * 4;
         total += self.global_allow.heap_bytes();
+        total += self
+            .context
+            .iter()
+            .flatten()
+            .map(ContextMatcher::memory_usage)
+            .sum::<usize>();
         for r in &self.rules {
             total += std::mem::size_of::<Rule>();
             if let Matcher::Regex { re, .. } = &r.matcher {
@@ -435,21 +504,23 @@ impl Detector {
         let ctx = &rule.context;
         let mut score = rule.base_score + adjust;
         let mut hits = Vec::new();
-        if !ctx.words.is_empty() || !ctx.negative_words.is_empty() {
+        if let Some(cm) = &self.context[ri] {
             let bytes = text.as_bytes();
             let before_start = back_chars(bytes, s, ctx.window_before);
             let after_end = fwd_chars(bytes, e, ctx.window_after);
             let before = &bytes[before_start..s];
             let after = &bytes[e..after_end];
-            for (word, spelled) in &ctx.words {
-                if let Some(p) = rfind_word(before, word) {
-                    let distance = count_chars(&before[p + word.len()..]);
+            let occ = cm.find(before, after);
+            // Per word in rule order: its last occurrence before the value, else its first after.
+            for ((_, spelled), &id) in ctx.words.iter().zip(cm.word_ids()) {
+                if let Some(p) = occ.before[id] {
+                    let distance = count_chars(&before[p + cm.pattern(id).len()..]);
                     hits.push(ContextHit {
                         word: spelled.clone(),
                         side: ContextSide::Before,
                         distance,
                     });
-                } else if let Some(p) = find_word(after, word) {
+                } else if let Some(p) = occ.after[id] {
                     hits.push(ContextHit {
                         word: spelled.clone(),
                         side: ContextSide::After,
@@ -465,10 +536,10 @@ impl Detector {
             } else {
                 score += ctx.boost;
             }
-            if ctx
-                .negative_words
+            if cm
+                .negative_ids()
                 .iter()
-                .any(|w| rfind_word(before, w).is_some() || find_word(after, w).is_some())
+                .any(|&id| occ.before[id].is_some() || occ.after[id].is_some())
             {
                 score -= ctx.negative_penalty;
             }
@@ -852,6 +923,7 @@ fn word_at(hay: &[u8], p: usize, word: &[u8]) -> bool {
             || !word[word.len() - 1].is_ascii_alphanumeric())
 }
 
+#[cfg(test)]
 fn rfind_word(hay: &[u8], word: &[u8]) -> Option<usize> {
     if word.is_empty() || word.len() > hay.len() {
         return None;
@@ -861,6 +933,7 @@ fn rfind_word(hay: &[u8], word: &[u8]) -> Option<usize> {
         .find(|&p| word_at(hay, p, word))
 }
 
+#[cfg(test)]
 fn find_word(hay: &[u8], word: &[u8]) -> Option<usize> {
     if word.is_empty() || word.len() > hay.len() {
         return None;

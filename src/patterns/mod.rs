@@ -579,7 +579,7 @@ impl PatternSet {
     }
 
     fn word_set(&self, names: &[String]) -> (WordSet, usize) {
-        let mut set = WordSet::new();
+        let mut set = WordSet::default();
         let mut bytes = 0;
         for n in names {
             if let Some(d) = self.dictionaries.get(n) {
