@@ -19,7 +19,7 @@
 
 mod context;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
@@ -36,6 +36,14 @@ use super::{ContextHit, ContextSide, Explanation, Finding, Label};
 /// Hashed with [`FxHasher`]: the sets are built once from rule files and only looked up at scan
 /// time, so a keyed (DoS-resistant) hash buys nothing and SipHash costs more than the lookup.
 pub(crate) type WordSet = HashSet<Box<[u8]>, BuildHasherDefault<FxHasher>>;
+
+/// Lower-cased token → `N_*` flags of one names rule.
+type NameIndex = HashMap<Box<[u8]>, u8, BuildHasherDefault<FxHasher>>;
+const N_TITLE: u8 = 1;
+const N_STOP: u8 = 2;
+const N_FIRST: u8 = 4;
+const N_LAST: u8 = 8;
+const N_COMMON: u8 = 16;
 
 /// The multiply-rotate hash of rustc (`FxHash`), eight bytes per step.
 #[derive(Default, Clone, Copy)]
@@ -172,6 +180,9 @@ pub struct Detector {
     term_rules: Vec<u32>,
     /// Per rule, its compiled context words (`None` when it has none).
     context: Vec<Option<ContextMatcher>>,
+    /// Per names rule, its dictionaries merged into one token → `N_*` flags map (one lookup per
+    /// capitalised token instead of five); empty for other rules.
+    name_index: Vec<NameIndex>,
     global_allow: Allow,
     min_score: f32,
     dict_bytes: usize,
@@ -253,7 +264,7 @@ impl Detector {
             Some(
                 AhoCorasick::builder()
                     .ascii_case_insensitive(true)
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                     .match_kind(aho_corasick::MatchKind::LeftmostLongest)
                     .build(&term_patterns)
                     .map_err(|e| format!("dictionary automaton: {e}"))?,
@@ -268,8 +279,31 @@ impl Detector {
                     .map_err(|e| format!("rule {}: {e}", r.id))?,
             );
         }
+        // Merge each names rule's word sets into one flags map; the sets are emptied (their
+        // entries live in the map) except `org`, which is looked up on its own.
+        let mut rules = rules;
+        let mut name_index = Vec::with_capacity(rules.len());
+        for r in &mut rules {
+            let mut idx = NameIndex::default();
+            if let Matcher::Names(d) = &mut r.matcher {
+                for (set, flag) in [
+                    (std::mem::take(&mut d.titles), N_TITLE),
+                    (std::mem::take(&mut d.stop), N_STOP),
+                    (std::mem::take(&mut d.first), N_FIRST),
+                    (std::mem::take(&mut d.last), N_LAST),
+                    (std::mem::take(&mut d.common), N_COMMON),
+                ] {
+                    for k in set {
+                        *idx.entry(k).or_insert(0) |= flag;
+                    }
+                }
+                idx.shrink_to_fit();
+            }
+            name_index.push(idx);
+        }
         Ok(Detector {
             context,
+            name_index,
             rules,
             keyword_ac,
             keyword_rules,
@@ -322,6 +356,7 @@ impl Detector {
         total += self.gate.as_ref().map_or(0, Regex::memory_usage);
         total += self.term_rules.len() * 4 + self.gate_rules.len() * 4;
         total += self.global_allow.heap_bytes();
+        // The merged name maps hold the dictionary entries counted in `dict_bytes`.
         total += self
             .context
             .iter()
@@ -421,7 +456,7 @@ impl Detector {
                 Matcher::Regex { re, group } if enabled[ri] => {
                     self.run_regex(text, ri, re, *group, &mut out);
                 }
-                Matcher::Names(d) => self.run_names(text, ri, d, &mut out),
+                Matcher::Names(d) => self.run_names(text, ri, d, &self.name_index[ri], &mut out),
                 _ => {}
             }
         }
@@ -565,7 +600,14 @@ impl Detector {
         });
     }
 
-    fn run_names(&self, text: &str, ri: usize, d: &NameDicts, out: &mut Vec<Finding>) {
+    fn run_names(
+        &self,
+        text: &str,
+        ri: usize,
+        d: &NameDicts,
+        index: &NameIndex,
+        out: &mut Vec<Finding>,
+    ) {
         let bytes = text.as_bytes();
         let mut group = NameGroup::default();
         let mut pending_title = false;
@@ -594,7 +636,7 @@ impl Detector {
             let e = i;
             let gap = &bytes[prev_end..s];
             let connected = group.len > 0 && is_name_gap(gap, group.last_is_initial());
-            let kind = classify_token(text, s, e, d, &mut buf);
+            let kind = classify_token(text, s, e, index, &mut buf);
             prev_end = e;
             match kind {
                 Tok::Lower => {
@@ -650,6 +692,11 @@ impl Detector {
     }
 
     fn flush_names(&self, text: &str, ri: usize, g: &mut NameGroup, out: &mut Vec<Finding>) {
+        if g.len == 0 {
+            // Called on every lower-case token: keep the empty case cheap.
+            *g = NameGroup::default();
+            return;
+        }
         let n = g.len;
         let title = g.title;
         let sentence_start = g.sentence_start;
@@ -766,7 +813,7 @@ enum Tok {
     Cap(u8),
 }
 
-fn classify_token(text: &str, s: usize, e: usize, d: &NameDicts, buf: &mut [u8; 64]) -> Tok {
+fn classify_token(text: &str, s: usize, e: usize, index: &NameIndex, buf: &mut [u8; 64]) -> Tok {
     let tok = &text[s..e];
     // Fast path: most tokens start with an ASCII lower-case letter.
     if tok.as_bytes()[0].is_ascii_lowercase() {
@@ -781,10 +828,11 @@ fn classify_token(text: &str, s: usize, e: usize, d: &NameDicts, buf: &mut [u8; 
     let Some(key) = lower_key(tok, buf) else {
         return Tok::Lower;
     };
-    if d.titles.contains(key) {
+    let flags = index.get(key).copied().unwrap_or(0);
+    if flags & N_TITLE != 0 {
         return Tok::Title;
     }
-    if d.stop.contains(key) {
+    if flags & N_STOP != 0 {
         return Tok::Stop;
     }
     let nchars = tok.chars().count();
@@ -800,13 +848,13 @@ fn classify_token(text: &str, s: usize, e: usize, d: &NameDicts, buf: &mut [u8; 
     if all_caps {
         f |= F_ALLCAPS;
     }
-    if d.first.contains(key) {
+    if flags & N_FIRST != 0 {
         f |= F_FIRST;
     }
-    if d.last.contains(key) {
+    if flags & N_LAST != 0 {
         f |= F_LAST;
     }
-    if d.common.contains(key) {
+    if flags & N_COMMON != 0 {
         f |= F_COMMON;
     }
     Tok::Cap(f)
