@@ -18,16 +18,18 @@
 //! 5. Overlaps are resolved (see [`Detector::scan`]) and char offsets are computed in one pass.
 
 mod context;
+mod gate;
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
+use regex_automata::Input;
 use regex_automata::meta::Regex;
-use regex_automata::{Input, PatternSet};
 
 use self::context::ContextMatcher;
+pub(crate) use self::gate::Gate;
 use super::validators::Validator;
 use super::{ContextHit, ContextSide, Explanation, Finding, Label};
 
@@ -173,7 +175,7 @@ pub struct Detector {
     /// Keyword pattern id → rule indices.
     keyword_rules: Vec<Vec<u32>>,
     /// Multi-pattern gate over every regex rule; pattern id → rule index.
-    gate: Option<Regex>,
+    gate: Option<Gate>,
     gate_rules: Vec<u32>,
     terms_ac: Option<AhoCorasick>,
     /// Terms pattern id → rule index.
@@ -208,7 +210,7 @@ pub(crate) struct DetectorParts {
     pub min_score: f32,
     /// Multi-pattern gate over every regex rule (pattern `i` is rule `gate_rules[i]`);
     /// without a gate, keyword-less regex rules run on every text.
-    pub gate: Option<Regex>,
+    pub gate: Option<Gate>,
     pub gate_rules: Vec<u32>,
     pub dict_bytes: usize,
 }
@@ -353,7 +355,7 @@ impl Detector {
             .as_ref()
             .map_or(0, AhoCorasick::memory_usage);
         total += self.terms_ac.as_ref().map_or(0, AhoCorasick::memory_usage);
-        total += self.gate.as_ref().map_or(0, Regex::memory_usage);
+        total += self.gate.as_ref().map_or(0, Gate::memory_usage);
         total += self.term_rules.len() * 4 + self.gate_rules.len() * 4;
         total += self.global_allow.heap_bytes();
         // The merged name maps hold the dictionary entries counted in `dict_bytes`.
@@ -431,13 +433,22 @@ impl Detector {
             }
         }
         // The gate holds every regex rule. Keyword-less rules are enabled by it; rules with
-        // keywords must pass both their keyword test and the gate.
-        if let Some(gate) = &self.gate {
-            let mut set = PatternSet::new(gate.pattern_len());
-            gate.which_overlapping_matches(&Input::new(bytes), &mut set);
+        // keywords must pass both their keyword test and the gate. It also tells where each
+        // rule's last match ends, so the rule's own search stops there.
+        let mut search_end = vec![bytes.len(); self.rules.len()];
+        let mut gate_ends = Vec::new();
+        let gated_ok = self.gate.as_ref().is_some_and(|gate| {
+            gate_ends.resize(gate.pattern_len(), None);
+            gate.scan(bytes, &mut gate_ends)
+        });
+        if gated_ok {
             let mut gated = vec![false; self.rules.len()];
-            for pid in set.iter() {
-                gated[self.gate_rules[pid.as_usize()] as usize] = true;
+            for (pid, end) in gate_ends.iter().enumerate() {
+                if let Some(end) = *end {
+                    let ri = self.gate_rules[pid] as usize;
+                    gated[ri] = true;
+                    search_end[ri] = end;
+                }
             }
             for (ri, rule) in self.rules.iter().enumerate() {
                 if let Matcher::Regex { .. } = rule.matcher {
@@ -454,7 +465,7 @@ impl Detector {
         for (ri, rule) in self.rules.iter().enumerate() {
             match &rule.matcher {
                 Matcher::Regex { re, group } if enabled[ri] => {
-                    self.run_regex(text, ri, re, *group, &mut out);
+                    self.run_regex(text, ri, re, *group, search_end[ri], &mut out);
                 }
                 Matcher::Names(d) => self.run_names(text, ri, d, &self.name_index[ri], &mut out),
                 _ => {}
@@ -483,12 +494,23 @@ impl Detector {
         out
     }
 
-    fn run_regex(&self, text: &str, ri: usize, re: &Regex, group: usize, out: &mut Vec<Finding>) {
+    /// Runs rule `ri`'s regex over `text[..end]`; no match of the rule ends after `end` (see
+    /// [`Gate`]), and look-around still sees the whole text.
+    fn run_regex(
+        &self,
+        text: &str,
+        ri: usize,
+        re: &Regex,
+        group: usize,
+        end: usize,
+        out: &mut Vec<Finding>,
+    ) {
         let bytes = text.as_bytes();
+        let end = end.min(bytes.len());
         let mut caps = re.create_captures();
         let mut pos = 0;
-        while pos <= bytes.len() {
-            re.search_captures(&Input::new(bytes).span(pos..bytes.len()), &mut caps);
+        while pos <= end {
+            re.search_captures(&Input::new(bytes).span(pos..end), &mut caps);
             let Some(m) = caps.get_match() else { break };
             let next = if m.end() > m.start() {
                 m.end()
