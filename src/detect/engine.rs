@@ -8,13 +8,16 @@
 //! # Scan pipeline
 //! 1. Keyword pre-filter: one ASCII-case-insensitive Aho-Corasick automaton over every rule's
 //!    `keywords`; a rule with keywords runs only if one of them occurs somewhere in the text.
-//! 2. Every regex rule is gated by one multi-pattern regex (`which_overlapping_matches`,
-//!    a single lazy-DFA pass): only rules that match somewhere (and whose keywords occur, if they
-//!    have any) run their own regex to find positions and capture groups.
+//! 2. Every regex rule is gated by one multi-pattern lazy DFA ([`Gate`], a single overlapping
+//!    pass that also records where each rule's last match ends): only rules that match somewhere
+//!    (and whose keywords occur, if they have any) run their own regex to find positions and
+//!    capture groups, and only up to that end.
 //! 3. Dictionary "terms" rules share one leftmost-longest Aho-Corasick automaton; hits must sit on
-//!    word boundaries. "names" rules hash capitalised tokens into their dictionaries.
+//!    word boundaries. "names" rules look capitalised tokens up (one hash lookup per token) in a
+//!    map merging their dictionaries into flags.
 //! 4. Every candidate goes through: rule allow-list, global allow-list (unless the rule opts out),
-//!    validators (all must pass), context scoring, and the rule's `min_score` floor.
+//!    validators (all must pass), context scoring (one Aho-Corasick pass per window over the
+//!    rule's context and negative words, see `context`), and the rule's `min_score` floor.
 //! 5. Overlaps are resolved (see [`Detector::scan`]) and char offsets are computed in one pass.
 
 mod context;

@@ -114,3 +114,64 @@ impl ContextMatcher {
         occ
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{find_word, rfind_word};
+    use super::*;
+
+    /// The automaton must give exactly what a per-word scan of each window gives.
+    #[test]
+    fn same_as_per_word_scan() {
+        let words: Vec<&[u8]> = vec![
+            b"mr",
+            b"mrs",
+            b"dr",
+            b"spoke with",
+            b"d.o.b",
+            b"n\xc2\xb0",
+            b"#",
+            b"ss#",
+            b"mr",
+            b"pr\xc3\xa9nom",
+            b"fax",
+        ];
+        let negative: Vec<&[u8]> = vec![b"order", b"#", b"fax"];
+        let cm = ContextMatcher::new(&words, &negative).unwrap().unwrap();
+        let texts: [&[u8]; 12] = [
+            b"",
+            b"Mr",
+            b"mrs MR mr. Dr",
+            b"xmr mrx Mrs",
+            b"Spoke With her, SPOKE WITH",
+            b"D.O.B: d.o.b.",
+            b"n\xc2\xb0 12 N\xc2\xb0",
+            b"order #12 ss# fax#",
+            b"pr\xc3\xa9nom: PR\xc3\xa9NOM faxes refax fax",
+            b"#order#",
+            b"mrmr mr-mr",
+            b"the drdr, dr1 dr",
+        ];
+        for before in texts {
+            for after in texts {
+                let occ = cm.find(before, after);
+                for (i, w) in words.iter().enumerate() {
+                    let id = cm.word_ids()[i];
+                    assert_eq!(occ.before[id], rfind_word(before, w), "{before:?} {w:?}");
+                    assert_eq!(occ.after[id], find_word(after, w), "{after:?} {w:?}");
+                }
+                for (i, w) in negative.iter().enumerate() {
+                    let id = cm.negative_ids()[i];
+                    assert_eq!(occ.before[id].is_some(), rfind_word(before, w).is_some());
+                    assert_eq!(occ.after[id].is_some(), find_word(after, w).is_some());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_words_no_matcher() {
+        assert!(ContextMatcher::new(&[], &[]).unwrap().is_none());
+        assert!(ContextMatcher::new(&[b""], &[]).is_err());
+    }
+}

@@ -87,3 +87,69 @@ impl Gate {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regex_automata::meta::Regex;
+
+    fn all_matches(re: &Regex, hay: &[u8], end: usize) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while pos <= end {
+            let Some(m) = re.search(&Input::new(hay).span(pos..end)) else {
+                break;
+            };
+            out.push((m.start(), m.end()));
+            pos = if m.end() > m.start() {
+                m.end()
+            } else {
+                m.end() + 1
+            };
+        }
+        out
+    }
+
+    #[test]
+    fn last_match_end_and_capped_search_agree() {
+        let sources = [
+            r"(?-u:\b)\d{3}-\d{4}(?-u:\b)".to_owned(),
+            r"(?m:^[A-Z][a-z]+$)".to_owned(),
+            r"ab|abcd".to_owned(),
+            r"zzz".to_owned(),
+        ];
+        let gate = Gate::build(&sources, 1 << 24).unwrap();
+        let hay = b"call 555-0132 or 555-01329 x 555-0199\nMaria\nabcd ab abc";
+        let mut ends = vec![None; gate.pattern_len()];
+        assert!(gate.scan(hay, &mut ends));
+        assert_eq!(ends[0], Some(37));
+        assert_eq!(ends[1], Some(43));
+        assert_eq!(ends[2], Some(54)); // "ab" of "abc"; "abcd" ends at 42
+        assert_eq!(ends[3], None);
+        // A rule's matches over `..end` are its matches over the whole text: look-around
+        // (`\b`, `$`) still sees the bytes after `end`.
+        for (i, src) in sources.iter().enumerate().take(3) {
+            let re = Regex::new(src).unwrap();
+            let end = ends[i].unwrap();
+            assert_eq!(
+                all_matches(&re, hay, end),
+                all_matches(&re, hay, hay.len()),
+                "{src}"
+            );
+        }
+        // `\b` before a word byte after the cap: "555-01329" must not match at `..13+5`.
+        let re = Regex::new(&sources[0]).unwrap();
+        assert!(re.search(&Input::new(hay).span(17..26)).is_none());
+    }
+
+    #[test]
+    fn unicode_word_boundary_is_a_search_error_not_a_miss() {
+        let gate = Gate::build(&[r"\bété\b".to_owned()], 1 << 24).unwrap();
+        let mut ends = vec![None; 1];
+        // The lazy DFA cannot decide a Unicode `\b` on non-ASCII text: the scan reports failure
+        // (the caller then runs every rule) rather than "no match".
+        assert!(!gate.scan("en été".as_bytes(), &mut ends));
+        assert!(gate.scan(b"plain ascii", &mut ends));
+        assert_eq!(ends[0], None);
+    }
+}
