@@ -80,6 +80,7 @@ fn bench(c: &mut Criterion) {
         ("chat", CHAT),
         ("note", NOTE),
         ("fr", FR),
+        ("prose", PROSE),
     ]
     .into_iter()
     .map(|(n, s)| (n, two_kb(s)))

@@ -8,27 +8,91 @@
 //! # Scan pipeline
 //! 1. Keyword pre-filter: one ASCII-case-insensitive Aho-Corasick automaton over every rule's
 //!    `keywords`; a rule with keywords runs only if one of them occurs somewhere in the text.
-//! 2. Every regex rule is gated by one multi-pattern regex (`which_overlapping_matches`,
-//!    a single lazy-DFA pass): only rules that match somewhere (and whose keywords occur, if they
-//!    have any) run their own regex to find positions and capture groups.
+//! 2. Every regex rule is gated by one multi-pattern lazy DFA ([`Gate`], a single overlapping
+//!    pass that also records where each rule's last match ends): only rules that match somewhere
+//!    (and whose keywords occur, if they have any) run their own regex to find positions and
+//!    capture groups, and only up to that end.
 //! 3. Dictionary "terms" rules share one leftmost-longest Aho-Corasick automaton; hits must sit on
-//!    word boundaries. "names" rules hash capitalised tokens into their dictionaries.
+//!    word boundaries. "names" rules look capitalised tokens up (one hash lookup per token) in a
+//!    map merging their dictionaries into flags.
 //! 4. Every candidate goes through: rule allow-list, global allow-list (unless the rule opts out),
-//!    validators (all must pass), context scoring, and the rule's `min_score` floor.
+//!    validators (all must pass), context scoring (one Aho-Corasick pass per window over the
+//!    rule's context and negative words, see `context`), and the rule's `min_score` floor.
 //! 5. Overlaps are resolved (see [`Detector::scan`]) and char offsets are computed in one pass.
 
-use std::collections::HashSet;
+mod context;
+mod gate;
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
+use regex_automata::Input;
 use regex_automata::meta::Regex;
-use regex_automata::{Input, PatternSet};
 
+use self::context::ContextMatcher;
+pub(crate) use self::gate::Gate;
 use super::validators::Validator;
 use super::{ContextHit, ContextSide, Explanation, Finding, Label};
 
 /// Lower-cased word list (one entry per normalised term).
-pub(crate) type WordSet = HashSet<Box<[u8]>>;
+///
+/// Hashed with [`FxHasher`]: the sets are built once from rule files and only looked up at scan
+/// time, so a keyed (DoS-resistant) hash buys nothing and SipHash costs more than the lookup.
+pub(crate) type WordSet = HashSet<Box<[u8]>, BuildHasherDefault<FxHasher>>;
+
+/// Lower-cased token → `N_*` flags of one names rule.
+type NameIndex = HashMap<Box<[u8]>, u8, BuildHasherDefault<FxHasher>>;
+const N_TITLE: u8 = 1;
+const N_STOP: u8 = 2;
+const N_FIRST: u8 = 4;
+const N_LAST: u8 = 8;
+const N_COMMON: u8 = 16;
+
+/// The multiply-rotate hash of rustc (`FxHash`), eight bytes per step.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            // The length keeps "ab" and "ab\0" apart.
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
 
 /// A compiled rule. Built by `crate::patterns`.
 pub(crate) struct Rule {
@@ -114,11 +178,16 @@ pub struct Detector {
     /// Keyword pattern id → rule indices.
     keyword_rules: Vec<Vec<u32>>,
     /// Multi-pattern gate over every regex rule; pattern id → rule index.
-    gate: Option<Regex>,
+    gate: Option<Gate>,
     gate_rules: Vec<u32>,
     terms_ac: Option<AhoCorasick>,
     /// Terms pattern id → rule index.
     term_rules: Vec<u32>,
+    /// Per rule, its compiled context words (`None` when it has none).
+    context: Vec<Option<ContextMatcher>>,
+    /// Per names rule, its dictionaries merged into one token → `N_*` flags map (one lookup per
+    /// capitalised token instead of five); empty for other rules.
+    name_index: Vec<NameIndex>,
     global_allow: Allow,
     min_score: f32,
     dict_bytes: usize,
@@ -144,7 +213,7 @@ pub(crate) struct DetectorParts {
     pub min_score: f32,
     /// Multi-pattern gate over every regex rule (pattern `i` is rule `gate_rules[i]`);
     /// without a gate, keyword-less regex rules run on every text.
-    pub gate: Option<Regex>,
+    pub gate: Option<Gate>,
     pub gate_rules: Vec<u32>,
     pub dict_bytes: usize,
 }
@@ -200,13 +269,46 @@ impl Detector {
             Some(
                 AhoCorasick::builder()
                     .ascii_case_insensitive(true)
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                     .match_kind(aho_corasick::MatchKind::LeftmostLongest)
                     .build(&term_patterns)
                     .map_err(|e| format!("dictionary automaton: {e}"))?,
             )
         };
+        let mut context = Vec::with_capacity(rules.len());
+        for r in &rules {
+            let words: Vec<&[u8]> = r.context.words.iter().map(|(w, _)| &**w).collect();
+            let negative: Vec<&[u8]> = r.context.negative_words.iter().map(|w| &**w).collect();
+            context.push(
+                ContextMatcher::new(&words, &negative)
+                    .map_err(|e| format!("rule {}: {e}", r.id))?,
+            );
+        }
+        // Merge each names rule's word sets into one flags map; the sets are emptied (their
+        // entries live in the map) except `org`, which is looked up on its own.
+        let mut rules = rules;
+        let mut name_index = Vec::with_capacity(rules.len());
+        for r in &mut rules {
+            let mut idx = NameIndex::default();
+            if let Matcher::Names(d) = &mut r.matcher {
+                for (set, flag) in [
+                    (std::mem::take(&mut d.titles), N_TITLE),
+                    (std::mem::take(&mut d.stop), N_STOP),
+                    (std::mem::take(&mut d.first), N_FIRST),
+                    (std::mem::take(&mut d.last), N_LAST),
+                    (std::mem::take(&mut d.common), N_COMMON),
+                ] {
+                    for k in set {
+                        *idx.entry(k).or_insert(0) |= flag;
+                    }
+                }
+                idx.shrink_to_fit();
+            }
+            name_index.push(idx);
+        }
         Ok(Detector {
+            context,
+            name_index,
             rules,
             keyword_ac,
             keyword_rules,
@@ -256,9 +358,16 @@ impl Detector {
             .as_ref()
             .map_or(0, AhoCorasick::memory_usage);
         total += self.terms_ac.as_ref().map_or(0, AhoCorasick::memory_usage);
-        total += self.gate.as_ref().map_or(0, Regex::memory_usage);
+        total += self.gate.as_ref().map_or(0, Gate::memory_usage);
         total += self.term_rules.len() * 4 + self.gate_rules.len() * 4;
         total += self.global_allow.heap_bytes();
+        // The merged name maps hold the dictionary entries counted in `dict_bytes`.
+        total += self
+            .context
+            .iter()
+            .flatten()
+            .map(ContextMatcher::memory_usage)
+            .sum::<usize>();
         for r in &self.rules {
             total += std::mem::size_of::<Rule>();
             if let Matcher::Regex { re, .. } = &r.matcher {
@@ -327,13 +436,22 @@ impl Detector {
             }
         }
         // The gate holds every regex rule. Keyword-less rules are enabled by it; rules with
-        // keywords must pass both their keyword test and the gate.
-        if let Some(gate) = &self.gate {
-            let mut set = PatternSet::new(gate.pattern_len());
-            gate.which_overlapping_matches(&Input::new(bytes), &mut set);
+        // keywords must pass both their keyword test and the gate. It also tells where each
+        // rule's last match ends, so the rule's own search stops there.
+        let mut search_end = vec![bytes.len(); self.rules.len()];
+        let mut gate_ends = Vec::new();
+        let gated_ok = self.gate.as_ref().is_some_and(|gate| {
+            gate_ends.resize(gate.pattern_len(), None);
+            gate.scan(bytes, &mut gate_ends)
+        });
+        if gated_ok {
             let mut gated = vec![false; self.rules.len()];
-            for pid in set.iter() {
-                gated[self.gate_rules[pid.as_usize()] as usize] = true;
+            for (pid, end) in gate_ends.iter().enumerate() {
+                if let Some(end) = *end {
+                    let ri = self.gate_rules[pid] as usize;
+                    gated[ri] = true;
+                    search_end[ri] = end;
+                }
             }
             for (ri, rule) in self.rules.iter().enumerate() {
                 if let Matcher::Regex { .. } = rule.matcher {
@@ -350,9 +468,9 @@ impl Detector {
         for (ri, rule) in self.rules.iter().enumerate() {
             match &rule.matcher {
                 Matcher::Regex { re, group } if enabled[ri] => {
-                    self.run_regex(text, ri, re, *group, &mut out);
+                    self.run_regex(text, ri, re, *group, search_end[ri], &mut out);
                 }
-                Matcher::Names(d) => self.run_names(text, ri, d, &mut out),
+                Matcher::Names(d) => self.run_names(text, ri, d, &self.name_index[ri], &mut out),
                 _ => {}
             }
         }
@@ -379,12 +497,23 @@ impl Detector {
         out
     }
 
-    fn run_regex(&self, text: &str, ri: usize, re: &Regex, group: usize, out: &mut Vec<Finding>) {
+    /// Runs rule `ri`'s regex over `text[..end]`; no match of the rule ends after `end` (see
+    /// [`Gate`]), and look-around still sees the whole text.
+    fn run_regex(
+        &self,
+        text: &str,
+        ri: usize,
+        re: &Regex,
+        group: usize,
+        end: usize,
+        out: &mut Vec<Finding>,
+    ) {
         let bytes = text.as_bytes();
+        let end = end.min(bytes.len());
         let mut caps = re.create_captures();
         let mut pos = 0;
-        while pos <= bytes.len() {
-            re.search_captures(&Input::new(bytes).span(pos..bytes.len()), &mut caps);
+        while pos <= end {
+            re.search_captures(&Input::new(bytes).span(pos..end), &mut caps);
             let Some(m) = caps.get_match() else { break };
             let next = if m.end() > m.start() {
                 m.end()
@@ -435,21 +564,23 @@ impl Detector {
         let ctx = &rule.context;
         let mut score = rule.base_score + adjust;
         let mut hits = Vec::new();
-        if !ctx.words.is_empty() || !ctx.negative_words.is_empty() {
+        if let Some(cm) = &self.context[ri] {
             let bytes = text.as_bytes();
             let before_start = back_chars(bytes, s, ctx.window_before);
             let after_end = fwd_chars(bytes, e, ctx.window_after);
             let before = &bytes[before_start..s];
             let after = &bytes[e..after_end];
-            for (word, spelled) in &ctx.words {
-                if let Some(p) = rfind_word(before, word) {
-                    let distance = count_chars(&before[p + word.len()..]);
+            let occ = cm.find(before, after);
+            // Per word in rule order: its last occurrence before the value, else its first after.
+            for ((_, spelled), &id) in ctx.words.iter().zip(cm.word_ids()) {
+                if let Some(p) = occ.before[id] {
+                    let distance = count_chars(&before[p + cm.pattern(id).len()..]);
                     hits.push(ContextHit {
                         word: spelled.clone(),
                         side: ContextSide::Before,
                         distance,
                     });
-                } else if let Some(p) = find_word(after, word) {
+                } else if let Some(p) = occ.after[id] {
                     hits.push(ContextHit {
                         word: spelled.clone(),
                         side: ContextSide::After,
@@ -465,10 +596,10 @@ impl Detector {
             } else {
                 score += ctx.boost;
             }
-            if ctx
-                .negative_words
+            if cm
+                .negative_ids()
                 .iter()
-                .any(|w| rfind_word(before, w).is_some() || find_word(after, w).is_some())
+                .any(|&id| occ.before[id].is_some() || occ.after[id].is_some())
             {
                 score -= ctx.negative_penalty;
             }
@@ -494,7 +625,14 @@ impl Detector {
         });
     }
 
-    fn run_names(&self, text: &str, ri: usize, d: &NameDicts, out: &mut Vec<Finding>) {
+    fn run_names(
+        &self,
+        text: &str,
+        ri: usize,
+        d: &NameDicts,
+        index: &NameIndex,
+        out: &mut Vec<Finding>,
+    ) {
         let bytes = text.as_bytes();
         let mut group = NameGroup::default();
         let mut pending_title = false;
@@ -523,7 +661,7 @@ impl Detector {
             let e = i;
             let gap = &bytes[prev_end..s];
             let connected = group.len > 0 && is_name_gap(gap, group.last_is_initial());
-            let kind = classify_token(text, s, e, d, &mut buf);
+            let kind = classify_token(text, s, e, index, &mut buf);
             prev_end = e;
             match kind {
                 Tok::Lower => {
@@ -579,6 +717,11 @@ impl Detector {
     }
 
     fn flush_names(&self, text: &str, ri: usize, g: &mut NameGroup, out: &mut Vec<Finding>) {
+        if g.len == 0 {
+            // Called on every lower-case token: keep the empty case cheap.
+            *g = NameGroup::default();
+            return;
+        }
         let n = g.len;
         let title = g.title;
         let sentence_start = g.sentence_start;
@@ -695,7 +838,7 @@ enum Tok {
     Cap(u8),
 }
 
-fn classify_token(text: &str, s: usize, e: usize, d: &NameDicts, buf: &mut [u8; 64]) -> Tok {
+fn classify_token(text: &str, s: usize, e: usize, index: &NameIndex, buf: &mut [u8; 64]) -> Tok {
     let tok = &text[s..e];
     // Fast path: most tokens start with an ASCII lower-case letter.
     if tok.as_bytes()[0].is_ascii_lowercase() {
@@ -710,10 +853,11 @@ fn classify_token(text: &str, s: usize, e: usize, d: &NameDicts, buf: &mut [u8; 
     let Some(key) = lower_key(tok, buf) else {
         return Tok::Lower;
     };
-    if d.titles.contains(key) {
+    let flags = index.get(key).copied().unwrap_or(0);
+    if flags & N_TITLE != 0 {
         return Tok::Title;
     }
-    if d.stop.contains(key) {
+    if flags & N_STOP != 0 {
         return Tok::Stop;
     }
     let nchars = tok.chars().count();
@@ -729,13 +873,13 @@ fn classify_token(text: &str, s: usize, e: usize, d: &NameDicts, buf: &mut [u8; 
     if all_caps {
         f |= F_ALLCAPS;
     }
-    if d.first.contains(key) {
+    if flags & N_FIRST != 0 {
         f |= F_FIRST;
     }
-    if d.last.contains(key) {
+    if flags & N_LAST != 0 {
         f |= F_LAST;
     }
-    if d.common.contains(key) {
+    if flags & N_COMMON != 0 {
         f |= F_COMMON;
     }
     Tok::Cap(f)
@@ -852,6 +996,7 @@ fn word_at(hay: &[u8], p: usize, word: &[u8]) -> bool {
             || !word[word.len() - 1].is_ascii_alphanumeric())
 }
 
+#[cfg(test)]
 fn rfind_word(hay: &[u8], word: &[u8]) -> Option<usize> {
     if word.is_empty() || word.len() > hay.len() {
         return None;
@@ -861,6 +1006,7 @@ fn rfind_word(hay: &[u8], word: &[u8]) -> Option<usize> {
         .find(|&p| word_at(hay, p, word))
 }
 
+#[cfg(test)]
 fn find_word(hay: &[u8], word: &[u8]) -> Option<usize> {
     if word.is_empty() || word.len() > hay.len() {
         return None;

@@ -579,7 +579,7 @@ impl PatternSet {
     }
 
     fn word_set(&self, names: &[String]) -> (WordSet, usize) {
-        let mut set = WordSet::new();
+        let mut set = WordSet::default();
         let mut bytes = 0;
         for n in names {
             if let Some(d) = self.dictionaries.get(n) {
@@ -746,18 +746,7 @@ impl PatternSet {
         let gate = if gate_sources.is_empty() {
             None
         } else {
-            Regex::builder()
-                .configure(
-                    Regex::config()
-                        .match_kind(regex_automata::MatchKind::All)
-                        .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
-                        .nfa_size_limit(Some(MAX_REGEX_SIZE_LIMIT * 4))
-                        // Large enough that the lazy DFA does not thrash (and fall back to the
-                        // much slower NFA simulation) on ~60 patterns.
-                        .hybrid_cache_capacity(8 << 20),
-                )
-                .build_many(&gate_sources)
-                .ok()
+            engine::Gate::build(&gate_sources, MAX_REGEX_SIZE_LIMIT * 4)
         };
         Detector::build(DetectorParts {
             rules,
