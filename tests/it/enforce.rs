@@ -603,3 +603,419 @@ async fn permanent_errors_dead_letter_at_once_and_audit_mode_calls_nothing() {
     fake.stop().await;
     fake2.stop().await;
 }
+
+// ---- The executor on its own, action by action, against the fake ----
+
+mod direct {
+    use std::sync::Arc;
+
+    use arc_swap::ArcSwap;
+    use phi_guard::config::Config;
+    use phi_guard::detect::fingerprint::Fingerprinter;
+    use phi_guard::enforce::executor::ApiExecutor;
+    use phi_guard::enforce::{ExecOutcome, Executor};
+    use phi_guard::ingest::{FieldKind, ObjectRef, Source, TicketField};
+    use phi_guard::metrics::Metrics;
+    use phi_guard::policy::{Action, ActionKind, Mode, ScoredSpan};
+
+    use super::*;
+
+    struct Rig {
+        exec: ApiExecutor,
+        fp: Fingerprinter,
+        detector: Arc<phi_guard::detect::Detector>,
+    }
+
+    fn rig(fake: &FakeApi, extra: &str) -> Rig {
+        let config = Config::from_toml_layers(&[&enforce_toml(fake), extra])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let detector = Arc::new(phi_guard::app::load_detector(&config).unwrap());
+        let fp = Fingerprinter::new(b"direct-test-key");
+        let exec = ApiExecutor::from_config(
+            &config,
+            Arc::new(ArcSwap::new(detector.clone())),
+            fp.clone(),
+            Arc::new(Metrics::new()),
+        )
+        .unwrap();
+        Rig { exec, fp, detector }
+    }
+
+    impl Rig {
+        /// Spans as the pipeline computes them, keeping findings whose text is in `only`.
+        fn spans(&self, text: &str, only: &[&str]) -> Vec<ScoredSpan> {
+            self.detector
+                .scan(text)
+                .into_iter()
+                .filter(|f| only.contains(&&text[f.byte_start..f.byte_end]))
+                .map(|f| ScoredSpan {
+                    field: FieldKind::CommentBody,
+                    index: 0,
+                    label: f.label,
+                    rule: f.rule.to_string(),
+                    byte_start: f.byte_start,
+                    byte_end: f.byte_end,
+                    score: f.score,
+                    fingerprint: self
+                        .fp
+                        .fingerprint(f.label, &text[f.byte_start..f.byte_end]),
+                })
+                .collect()
+        }
+    }
+
+    fn action(kind: ActionKind, object: ObjectRef, spans: Vec<ScoredSpan>) -> Action {
+        let source = match object {
+            ObjectRef::SunshineMessage { .. }
+            | ObjectRef::SunshineConversation { .. }
+            | ObjectRef::SunshineUser { .. } => Source::Sunshine,
+            _ => Source::Zendesk,
+        };
+        Action {
+            kind,
+            mode: Mode::Enforce,
+            tenant: "default".into(),
+            source,
+            account: "22129848".into(),
+            event_id: "ev".into(),
+            object,
+            spans,
+            tags: vec![],
+            reason: "test".into(),
+            not_before_ms: None,
+        }
+    }
+
+    fn comment(ticket_id: u64, comment_id: Option<u64>) -> ObjectRef {
+        ObjectRef::ZendeskComment {
+            ticket_id,
+            comment_id,
+        }
+    }
+
+    #[tokio::test]
+    async fn classic_redaction_sends_only_the_fingerprinted_value() {
+        let fake = FakeApi::start().await;
+        ticket_with_phi(&fake);
+        let r = rig(
+            &fake,
+            "[tenants.default.zendesk]\ncomment_redaction = \"classic\"\n",
+        );
+        let spans = r.spans(PHI_BODY, &["536-22-8107"]);
+        assert_eq!(spans.len(), 1);
+        let a = action(
+            ActionKind::RedactComment,
+            comment(5158, Some(9876543210)),
+            spans,
+        );
+        assert_eq!(r.exec.execute(&a).await, ExecOutcome::Done("executed"));
+        let w = fake.writes();
+        assert_eq!(w.len(), 1, "{w:#?}");
+        assert_eq!(w[0].path, "/api/v2/tickets/5158/comments/9876543210/redact");
+        assert_eq!(w[0].body, Some(json!({"text": "536-22-8107"})));
+        let html = fake.comment(5158, 9876543210).unwrap().html_body;
+        assert!(!html.contains("536-22-8107") && html.contains("03/14/1962"));
+        // Idempotent: the value is gone, so nothing more is sent.
+        assert_eq!(r.exec.execute(&a).await, ExecOutcome::Done("already_done"));
+        assert_eq!(fake.writes().len(), 1);
+        fake.stop().await;
+    }
+
+    #[tokio::test]
+    async fn description_without_comment_id_targets_the_first_comment() {
+        let fake = FakeApi::start().await;
+        let desc = "<p>My SSN is 536-22-8107</p>";
+        fake.add_comment(
+            77,
+            FakeComment {
+                id: 1,
+                html_body: desc.into(),
+                public: true,
+                attachments: vec![],
+            },
+        );
+        fake.add_comment(
+            77,
+            FakeComment {
+                id: 2,
+                html_body: "<p>My SSN is 536-22-8107</p>".into(),
+                public: true,
+                attachments: vec![],
+            },
+        );
+        let r = rig(&fake, "");
+        let spans = r.spans("My SSN is 536-22-8107", &["536-22-8107"]);
+        let a = action(ActionKind::RedactComment, comment(77, None), spans);
+        assert_eq!(r.exec.execute(&a).await, ExecOutcome::Done("executed"));
+        let w = fake.writes();
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].path, "/api/v2/comment_redactions/1");
+        assert_eq!(
+            w[0].body,
+            Some(
+                json!({"ticket_id": 77, "html_body": "<p>My SSN is <redact>536-22-8107</redact></p>"})
+            )
+        );
+        fake.stop().await;
+    }
+
+    #[tokio::test]
+    async fn fetch_and_scan_pages_through_comments_and_redacts_fresh_findings() {
+        let fake = FakeApi::start().await;
+        for id in 1..=250u64 {
+            let html = if id == 230 {
+                "<p>call me at (415) 555-0172, SSN 536-22-8107</p>".to_string()
+            } else {
+                format!("<p>update number {id}</p>")
+            };
+            fake.add_comment(
+                9,
+                FakeComment {
+                    id,
+                    html_body: html,
+                    public: true,
+                    attachments: vec![],
+                },
+            );
+        }
+        let r = rig(&fake, "");
+        let a = action(
+            ActionKind::FetchAndScanTicket,
+            ObjectRef::ZendeskTicket { ticket_id: 9 },
+            vec![],
+        );
+        assert_eq!(r.exec.execute(&a).await, ExecOutcome::Done("executed"));
+        let reqs = fake.requests();
+        let gets: Vec<&str> = reqs
+            .iter()
+            .filter(|q| q.method == "GET")
+            .map(|q| q.path.as_str())
+            .collect();
+        assert_eq!(gets.len(), 3, "{gets:?}");
+        assert!(gets[1].ends_with("page[after]=100"), "{gets:?}");
+        assert!(gets[2].ends_with("page[after]=200"), "{gets:?}");
+        let w = fake.writes();
+        assert_eq!(w.len(), 1, "{w:#?}");
+        assert_eq!(w[0].path, "/api/v2/comment_redactions/230");
+        let html = w[0].body.as_ref().unwrap()["html_body"].as_str().unwrap();
+        assert!(html.contains("<redact>536-22-8107</redact>"), "{html}");
+        assert_eq!(r.exec.execute(&a).await, ExecOutcome::Done("already_done"));
+        fake.stop().await;
+    }
+
+    #[tokio::test]
+    async fn sunshine_deletions_fall_back_and_treat_404_as_done() {
+        let fake = FakeApi::start().await;
+        fake.add_message(
+            "c-default",
+            message(
+                "m1",
+                "user",
+                &[],
+                "web",
+                json!({"type": "text", "text": "x"}),
+            ),
+        );
+        fake.add_message(
+            "c-other",
+            message(
+                "m2",
+                "user",
+                &[],
+                "web",
+                json!({"type": "text", "text": "x"}),
+            ),
+        );
+        {
+            let mut s = fake.state.lock().unwrap();
+            s.default_conversations.insert("c-default".into());
+            s.users.insert("u1".into());
+        }
+        let r = rig(&fake, "");
+        let conv = |c: &str| ObjectRef::SunshineConversation {
+            app_id: "app1".into(),
+            conversation_id: c.into(),
+        };
+        let run = |kind, obj| {
+            let a = action(kind, obj, vec![]);
+            let exec = &r.exec;
+            async move { exec.execute(&a).await }
+        };
+        // Default conversation: 400 → delete all its messages instead.
+        assert_eq!(
+            run(ActionKind::DeleteConversation, conv("c-default")).await,
+            ExecOutcome::Done("executed")
+        );
+        assert!(fake.messages("c-default").is_empty());
+        assert_eq!(
+            run(ActionKind::DeleteConversation, conv("c-other")).await,
+            ExecOutcome::Done("executed")
+        );
+        assert_eq!(
+            run(ActionKind::DeleteConversation, conv("c-other")).await,
+            ExecOutcome::Done("already_done")
+        );
+        assert_eq!(
+            run(ActionKind::DeleteConversationMessages, conv("nope")).await,
+            ExecOutcome::Done("already_done")
+        );
+        let user = |u: &str| ObjectRef::SunshineUser {
+            app_id: "app1".into(),
+            user_id: u.into(),
+        };
+        assert_eq!(
+            run(ActionKind::DeleteUserPersonalInfo, user("u1")).await,
+            ExecOutcome::Done("executed")
+        );
+        assert_eq!(
+            run(ActionKind::DeleteUserPersonalInfo, user("ghost")).await,
+            ExecOutcome::Done("already_done")
+        );
+        let msg = ObjectRef::SunshineMessage {
+            app_id: "app1".into(),
+            conversation_id: "c-default".into(),
+            message_id: "gone".into(),
+        };
+        assert_eq!(
+            run(ActionKind::DeleteMessage, msg).await,
+            ExecOutcome::Done("already_done")
+        );
+        let paths: Vec<String> = fake
+            .writes()
+            .iter()
+            .map(|w| format!("{} {}", w.method, w.path))
+            .collect();
+        assert_eq!(
+            paths,
+            vec![
+                "DELETE /v2/apps/app1/conversations/c-default",
+                "DELETE /v2/apps/app1/conversations/c-default/messages",
+                "DELETE /v2/apps/app1/conversations/c-other",
+                "DELETE /v2/apps/app1/conversations/c-other",
+                "DELETE /v2/apps/app1/conversations/nope/messages",
+                "DELETE /v2/apps/app1/users/u1/personalinformation",
+                "DELETE /v2/apps/app1/users/ghost/personalinformation",
+                "DELETE /v2/apps/app1/conversations/c-default/messages/gone",
+            ]
+        );
+        fake.stop().await;
+    }
+
+    #[tokio::test]
+    async fn unsupported_missing_credentials_foreign_media_and_wrong_app() {
+        let fake = FakeApi::start().await;
+        fake.add_message(
+            "c1",
+            message(
+                "m1",
+                "user",
+                &[],
+                "web",
+                json!({"type": "file", "mediaUrl": "https://elsewhere.example/f.pdf"}),
+            ),
+        );
+        let r = rig(&fake, "[tenants.default.sunshine]\napp_id = \"app1\"\n");
+        let field = action(
+            ActionKind::RedactTicketField,
+            ObjectRef::ZendeskTicketField {
+                ticket_id: 1,
+                field: TicketField::Subject,
+            },
+            vec![],
+        );
+        assert_eq!(
+            r.exec.execute(&field).await,
+            ExecOutcome::Retry {
+                after: None,
+                reason: "unsupported_action"
+            }
+        );
+        let mut other = action(
+            ActionKind::TagTicket,
+            ObjectRef::ZendeskTicket { ticket_id: 1 },
+            vec![],
+        );
+        other.tenant = "unknown-tenant".into();
+        other.tags = vec!["x".into()];
+        assert_eq!(
+            r.exec.execute(&other).await,
+            ExecOutcome::Retry {
+                after: None,
+                reason: "no_api_credentials"
+            }
+        );
+        let files = action(
+            ActionKind::RemoveMessageAttachments,
+            ObjectRef::SunshineMessage {
+                app_id: "app1".into(),
+                conversation_id: "c1".into(),
+                message_id: "m1".into(),
+            },
+            vec![],
+        );
+        assert_eq!(
+            r.exec.execute(&files).await,
+            ExecOutcome::Permanent("media_not_removable")
+        );
+        let wrong_app = action(
+            ActionKind::DeleteMessage,
+            ObjectRef::SunshineMessage {
+                app_id: "other-app".into(),
+                conversation_id: "c1".into(),
+                message_id: "m1".into(),
+            },
+            vec![],
+        );
+        assert_eq!(
+            r.exec.execute(&wrong_app).await,
+            ExecOutcome::Permanent("app_mismatch")
+        );
+        // Only the message read and the refused removal reached the API.
+        let paths: Vec<String> = fake
+            .requests()
+            .iter()
+            .map(|w| format!("{} {}", w.method, w.path))
+            .collect();
+        assert_eq!(
+            paths,
+            vec![
+                "GET /v2/apps/app1/conversations/c1/messages",
+                "POST /v2/apps/app1/attachments/remove",
+            ]
+        );
+        fake.stop().await;
+    }
+
+    #[tokio::test]
+    async fn make_private_and_oauth_bearer() {
+        let fake = FakeApi::start().await;
+        ticket_with_phi(&fake);
+        let r = rig(
+            &fake,
+            "[tenants.default.zendesk]\napi_token = \"\"\noauth_token = \"oauth-access-token\"\n",
+        );
+        let a = action(
+            ActionKind::MakeCommentPrivate,
+            comment(5158, Some(9876543210)),
+            vec![],
+        );
+        assert_eq!(r.exec.execute(&a).await, ExecOutcome::Done("executed"));
+        let w = fake.writes();
+        assert_eq!(
+            w[0].path,
+            "/api/v2/tickets/5158/comments/9876543210/make_private"
+        );
+        assert_eq!(w[0].auth.as_deref(), Some("Bearer oauth-access-token"));
+        assert!(!fake.comment(5158, 9876543210).unwrap().public);
+        let missing = action(
+            ActionKind::MakeCommentPrivate,
+            comment(404404, Some(1)),
+            vec![],
+        );
+        assert_eq!(
+            r.exec.execute(&missing).await,
+            ExecOutcome::Permanent("not_found")
+        );
+        fake.stop().await;
+    }
+}
