@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use secrecy::ExposeSecret;
 
 use super::api::{self, ApiError, HttpApi, Timeouts, is_not_found};
-use super::redact::wrap_ranges;
+use super::redact::{visible_text, wrap_ranges};
 use super::sunshine_api::SunshineApi;
 use super::zendesk_api::{Comment, ZendeskApi};
 use super::{ExecOutcome, Executor};
@@ -174,8 +174,16 @@ impl ApiExecutor {
             .into_iter()
             .filter(|f| match select {
                 Select::Fingerprints(set) => {
+                    // The webhook may have carried the HTML (raw span) or the plain body
+                    // (visible text of the span): either fingerprint identifies the value.
                     let matched = text.get(f.byte_start..f.byte_end).unwrap_or("");
                     set.contains(self.fingerprinter.fingerprint(f.label, matched).as_str())
+                        || (html
+                            && set.contains(
+                                self.fingerprinter
+                                    .fingerprint(f.label, &visible_text(matched))
+                                    .as_str(),
+                            ))
                 }
                 Select::FreshScan => self.is_phi(f.label, f.score),
             })

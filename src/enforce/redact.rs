@@ -69,6 +69,53 @@ pub fn wrap_ranges(html: &str, ranges: &[(usize, usize)]) -> Wrapped {
     }
 }
 
+/// The visible text of an HTML fragment: tags dropped, common entities decoded. Used to
+/// fingerprint an HTML span the same way as the plain text the webhook carried
+/// (`536-<b>22</b>-8107` → `536-22-8107`, `A&amp;B` → `A&B`).
+pub fn visible_text(fragment: &str) -> String {
+    let map = tag_map(fragment);
+    let mut text = String::with_capacity(fragment.len());
+    let mut i = 0;
+    while i < fragment.len() {
+        if map[i] {
+            i += 1;
+            continue;
+        }
+        let rest = &fragment[i..];
+        if rest.starts_with('&')
+            && let Some(end) = rest[..rest.len().min(12)].find(';')
+            && let Some(c) = decode_entity(&rest[1..end])
+        {
+            text.push(c);
+            i += end + 1;
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        text.push(c);
+        i += c.len_utf8();
+    }
+    text
+}
+
+fn decode_entity(name: &str) -> Option<char> {
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => '\u{a0}',
+        _ => {
+            let num = name.strip_prefix('#')?;
+            let code = match num.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => num.parse().ok()?,
+            };
+            char::from_u32(code)?
+        }
+    })
+}
+
 /// For every byte: is it part of a tag (`<` … `>` inclusive)?
 fn tag_map(html: &str) -> Vec<bool> {
     let mut map = vec![false; html.len() + 1];
@@ -147,6 +194,17 @@ mod tests {
         let w = wrap_ranges(html, &[(1, 3)]);
         assert_eq!(w.html, html);
         assert_eq!(w.skipped, 1);
+    }
+
+    #[test]
+    fn visible_text_drops_tags_and_decodes_entities() {
+        assert_eq!(visible_text("536-<b>22</b>-8107"), "536-22-8107");
+        assert_eq!(
+            visible_text("Smith &amp; Jones&#33;&#x3F;"),
+            "Smith & Jones!?"
+        );
+        assert_eq!(visible_text("a &bogus; b"), "a &bogus; b");
+        assert_eq!(visible_text("x&nbsp;y"), "x\u{a0}y");
     }
 
     #[test]

@@ -760,6 +760,34 @@ mod direct {
     }
 
     #[tokio::test]
+    async fn value_split_by_markup_matches_the_plain_fingerprint_and_is_wrapped_piecewise() {
+        let fake = FakeApi::start().await;
+        fake.add_comment(
+            78,
+            FakeComment {
+                id: 5,
+                html_body: "<p>SSN 536-<b>22</b>-8107 &amp; more</p>".into(),
+                public: true,
+                attachments: vec![],
+            },
+        );
+        let r = rig(&fake, "");
+        // The webhook carried the plain body.
+        let spans = r.spans("SSN 536-22-8107 & more", &["536-22-8107"]);
+        assert_eq!(spans.len(), 1);
+        let a = action(ActionKind::RedactComment, comment(78, Some(5)), spans);
+        assert_eq!(r.exec.execute(&a).await, ExecOutcome::Done("executed"));
+        let w = fake.writes();
+        assert_eq!(
+            w[0].body,
+            Some(
+                json!({"ticket_id": 78, "html_body": "<p>SSN <redact>536-</redact><b><redact>22</redact></b><redact>-8107</redact> &amp; more</p>"})
+            )
+        );
+        fake.stop().await;
+    }
+
+    #[tokio::test]
     async fn fetch_and_scan_pages_through_comments_and_redacts_fresh_findings() {
         let fake = FakeApi::start().await;
         for id in 1..=250u64 {
