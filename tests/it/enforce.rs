@@ -555,6 +555,23 @@ async fn always_failing_action_is_dead_lettered_and_replayed() {
         vec!["phi-guard-redacted"]
     );
     assert!(app.store.dlq_list(10).await.unwrap().is_empty());
+    // No PHI at rest or in telemetry: DLQ payloads, audit records, logs, metrics.
+    let dead_payload = String::from_utf8_lossy(&dead[0].payload).into_owned();
+    let audit_text = serde_json::to_string(&app.audit().await).unwrap();
+    let metrics_text = app.metrics.encode();
+    let log_text = logs();
+    assert!(log_text.contains("Work item dead-lettered."), "log capture works");
+    for phi in ["536-22-8107", "03/14/1962", "555-0172"] {
+        for (what, text) in [
+            ("dlq", &dead_payload),
+            ("audit", &audit_text),
+            ("metrics", &metrics_text),
+            ("logs", &log_text),
+        ] {
+            assert!(!text.contains(phi), "{phi} found in {what}");
+        }
+    }
+    assert!(!log_text.contains(ZD_TOKEN) && !log_text.contains(&zd_auth()));
     app.stop().await;
     fake.stop().await;
 }
