@@ -517,12 +517,27 @@ impl ApiExecutor {
                     message_id,
                     ..
                 },
-            ) => done_or(
-                sc.api
-                    .delete_message(app, conversation_id, message_id)
-                    .await,
-                true,
-            ),
+            ) => {
+                // Remove the message's files first: once it is deleted, its media URLs can no
+                // longer be read (the work item holds ids only), and a queued
+                // `remove_message_attachments` may run after this.
+                match self
+                    .remove_message_attachments(sc, app, conversation_id, message_id)
+                    .await
+                {
+                    ExecOutcome::Retry { after, reason } => {
+                        return ExecOutcome::Retry { after, reason };
+                    }
+                    // Done, or files we cannot remove (not hosted by Sunshine): delete anyway.
+                    ExecOutcome::Done(_) | ExecOutcome::Permanent(_) => {}
+                }
+                done_or(
+                    sc.api
+                        .delete_message(app, conversation_id, message_id)
+                        .await,
+                    true,
+                )
+            }
             (
                 ActionKind::RemoveMessageAttachments,
                 ObjectRef::SunshineMessage {

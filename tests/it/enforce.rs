@@ -296,16 +296,21 @@ async fn end_user_attachment_in_messaging_is_removed_then_the_message_deleted() 
     );
     drain(&app).await;
     let writes = fake.writes();
-    assert_eq!(writes.len(), 2, "{writes:#?}");
-    assert_eq!(writes[0].method, "POST");
-    assert_eq!(writes[0].path, "/v2/apps/app1/attachments/remove");
-    assert_eq!(writes[0].body, Some(json!({ "mediaUrl": url })));
-    assert_eq!(writes[0].auth.as_deref(), Some(sc_basic().as_str()));
-    assert_eq!(writes[1].method, "DELETE");
+    // remove_message_attachments removes the file; delete_message re-reads the message, tries
+    // its file again (already gone: 404, fine) and deletes the message.
+    assert_eq!(writes.len(), 3, "{writes:#?}");
+    for w in &writes[..2] {
+        assert_eq!(w.method, "POST");
+        assert_eq!(w.path, "/v2/apps/app1/attachments/remove");
+        assert_eq!(w.body, Some(json!({ "mediaUrl": url })));
+        assert_eq!(w.auth.as_deref(), Some(sc_basic().as_str()));
+    }
+    assert_eq!(writes[2].method, "DELETE");
     assert_eq!(
-        writes[1].path,
+        writes[2].path,
         "/v2/apps/app1/conversations/conv-1/messages/msg-e2"
     );
+    assert!(fake.state.lock().unwrap().media.is_empty(), "file removed");
     let left: Vec<Value> = fake.messages("conv-1");
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["id"], "m-text");
@@ -560,7 +565,10 @@ async fn always_failing_action_is_dead_lettered_and_replayed() {
     let audit_text = serde_json::to_string(&app.audit().await).unwrap();
     let metrics_text = app.metrics.encode();
     let log_text = logs();
-    assert!(log_text.contains("Work item dead-lettered."), "log capture works");
+    assert!(
+        log_text.contains("Work item dead-lettered."),
+        "log capture works"
+    );
     for phi in ["536-22-8107", "03/14/1962", "555-0172"] {
         for (what, text) in [
             ("dlq", &dead_payload),
@@ -619,6 +627,93 @@ async fn permanent_errors_dead_letter_at_once_and_audit_mode_calls_nothing() {
     app.stop().await;
     fake.stop().await;
     fake2.stop().await;
+}
+
+#[tokio::test]
+async fn mixed_batch_on_redis_with_a_rate_limit_in_the_middle() {
+    let Some(redis) = crate::support::redis_server::RedisServer::start() else {
+        return;
+    };
+    let fake = FakeApi::start().await;
+    ticket_with_phi(&fake);
+    let url = format!("{MEDIA_BASE}app1/conversations/conv-7/labs.pdf");
+    fake.add_message(
+        "conv-7",
+        message(
+            "msg-7",
+            "user",
+            &[],
+            "web",
+            json!({"type": "file", "mediaUrl": url, "altText": "labs.pdf"}),
+        ),
+    );
+    fake.script(
+        "POST",
+        "/attachments/remove",
+        Some(1),
+        Fault::Status(429, Some("1".into())),
+    );
+    let store = format!(
+        "[store]\nbackend = \"redis\"\nredis_url = \"{}\"\nredis_prefix = \"it-enforce\"\n",
+        redis.url()
+    );
+    init_logs();
+    let dir = tempfile::tempdir().unwrap();
+    let config = phi_guard::config::Config::from_toml_layers(&[
+        &base_toml(&store),
+        &enforce_toml(&fake),
+        "[worker]\nconcurrency = 1\n",
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let app = TestApp::start(config, dir).await;
+    let started = std::time::Instant::now();
+    assert_eq!(
+        app.post_zendesk(
+            "/webhooks/zendesk",
+            &comment_added("ev-redis-enf", PHI_BODY, true),
+            ZD_SECRET
+        )
+        .await
+        .status(),
+        200
+    );
+    let body = sc_envelope(vec![json!({
+        "id": "e7", "createdAt": "2020-09-30T15:14:29.834Z", "type": "conversation:message",
+        "payload": {"conversation": {"id": "conv-7", "type": "personal"},
+            "message": {"id": "msg-7", "received": "2020-09-30T15:14:29.834Z",
+                "author": {"type": "user", "userId": "u1"},
+                "content": {"type": "file", "mediaUrl": url, "mediaType": "application/pdf", "altText": "labs.pdf"},
+                "source": {"type": "web"}}}
+    })]);
+    assert_eq!(
+        app.post_sunshine("/webhooks/sunshine", &body, SC_SECRET)
+            .await
+            .status(),
+        200
+    );
+    drain(&app).await;
+    let elapsed = started.elapsed();
+    let mut writes: Vec<String> = fake
+        .writes()
+        .iter()
+        .map(|w| format!("{} {}", w.method, w.path))
+        .collect();
+    writes.sort();
+    assert_eq!(
+        writes,
+        vec![
+            "DELETE /v2/apps/app1/conversations/conv-7/messages/msg-7",
+            "POST /v2/apps/app1/attachments/remove",
+            "POST /v2/apps/app1/attachments/remove",
+            "PUT /api/v2/comment_redactions/9876543210",
+            "PUT /api/v2/tickets/5158/tags",
+        ]
+    );
+    assert!(elapsed >= Duration::from_millis(950), "{elapsed:?}");
+    assert!(fake.messages("conv-7").is_empty());
+    assert!(fake.state.lock().unwrap().media.is_empty(), "file removed");
+    app.stop().await;
+    fake.stop().await;
 }
 
 // ---- The executor on its own, action by action, against the fake ----
