@@ -326,8 +326,17 @@ impl ApiExecutor {
         } else {
             Select::Fingerprints(fingerprints(action))
         };
+        let fresh = matches!(select, Select::FreshScan);
+        if fresh && !self.policy.redact_comments {
+            return ExecOutcome::Done("already_done");
+        }
         let mut any = false;
         for c in &comments {
+            // A fresh scan follows the global comment options (scoped rules need the event's
+            // brand/group/channel, which an ids-only webhook does not carry).
+            if fresh && !c.public && !self.policy.redact_internal_notes {
+                continue;
+            }
             let plan = self.plan_comment(c, zd.redaction, &select);
             match self.apply_plan(zd, ticket_id, c.id, plan).await {
                 Ok(done) => any |= done,

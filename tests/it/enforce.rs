@@ -941,6 +941,27 @@ mod direct {
         assert!(html.contains("<redact>536-22-8107</redact>"), "{html}");
         assert_eq!(r.exec.execute(&a).await, ExecOutcome::Done("already_done"));
         fake.stop().await;
+
+        // Internal notes are left alone when the policy says so.
+        let fake = FakeApi::start().await;
+        fake.add_comment(
+            10,
+            FakeComment {
+                id: 1,
+                html_body: "<p>SSN 536-22-8107</p>".into(),
+                public: false,
+                attachments: vec![],
+            },
+        );
+        let r = rig(&fake, "[policy]\nredact_internal_notes = false\n");
+        let a = action(
+            ActionKind::FetchAndScanTicket,
+            ObjectRef::ZendeskTicket { ticket_id: 10 },
+            vec![],
+        );
+        assert_eq!(r.exec.execute(&a).await, ExecOutcome::Done("already_done"));
+        assert!(fake.writes().is_empty());
+        fake.stop().await;
     }
 
     #[tokio::test]
