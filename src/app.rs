@@ -260,6 +260,20 @@ impl Application {
             SunshineVerifier::new(tenants_sc).map_err(|e| anyhow::anyhow!("tenants: {e}"))?;
         let executor: Arc<dyn Executor> = match executor {
             Some(e) => e,
+            None if config.store.backend == StoreBackend::Redis => {
+                use secrecy::ExposeSecret;
+                Arc::new(
+                    ApiExecutor::from_config_shared(
+                        &config,
+                        detector.clone(),
+                        fingerprinter.clone(),
+                        metrics.clone(),
+                        config.store.redis_url.expose_secret(),
+                        &config.store.redis_prefix,
+                    )
+                    .await?,
+                )
+            }
             None => Arc::new(ApiExecutor::from_config(
                 &config,
                 detector.clone(),

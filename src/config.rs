@@ -198,8 +198,9 @@ pub struct ZendeskApiConfig {
     pub oauth_token: Option<SecretString>,
     #[serde(default)]
     pub oauth_token_file: PathBuf,
-    /// Token bucket size per minute, per process (the plan limit: Team 200, Growth and
-    /// Professional 400, Enterprise 700, High Volume 2500). Divide by replicas.
+    /// Requests per minute (the plan limit: Team 200, Growth and Professional 400, Enterprise
+    /// 700, High Volume 2500). A token bucket per process; with the Redis store also a
+    /// one-minute window counted in Redis and shared by all replicas.
     #[serde(default = "default_rpm")]
     pub requests_per_minute: u32,
     #[serde(default)]
@@ -242,7 +243,7 @@ pub struct SunshineApiConfig {
     pub key_secret_file: PathBuf,
     #[serde(default)]
     pub auth: SunshineAuth,
-    /// Token bucket size per minute, per process (Sunshine publishes no number).
+    /// Requests per minute (Sunshine publishes no number); shared like Zendesk's.
     #[serde(default = "default_rpm")]
     pub requests_per_minute: u32,
 }

@@ -114,13 +114,57 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(when.duration_since(now).unwrap_or(Duration::ZERO).min(CAP))
 }
 
-/// A token bucket: `per_minute` requests per minute, bursts up to the same amount over a
-/// minute spread (capacity = per_minute / 6, at least 1). In-process: with several replicas each
-/// has its own bucket, so size `requests_per_minute` as plan limit / replicas.
+/// A token bucket: `per_minute` requests per minute, bursts up to a sixth of that (at least 1).
+/// Optionally also a [`SharedWindow`] in Redis, so replicas together stay under the plan limit.
 pub struct RateLimiter {
     per_sec: f64,
     capacity: f64,
     state: Mutex<(f64, Instant)>,
+    shared: Option<SharedWindow>,
+}
+
+/// A fixed one-minute window counted in Redis (`INCR {prefix}:ratelimit:{tenant}:{api}:{minute}`),
+/// shared by every replica. A request over the limit waits for the next window. If Redis fails
+/// the limiter fails open to the local bucket (and says so in the log): enforcement is not
+/// blocked by a rate-limit counter, and upstream 429s are still honoured.
+#[derive(Clone)]
+pub struct SharedWindow {
+    pub conn: redis::aio::ConnectionManager,
+    /// Key base, e.g. `{phi-guard}:ratelimit:acme:zendesk`.
+    pub key: String,
+    pub per_minute: u32,
+}
+
+impl SharedWindow {
+    /// Takes a slot in the current window, waiting for later windows while they are full.
+    pub async fn acquire(&self) {
+        for _ in 0..10 {
+            let now = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default();
+            let minute = now.as_secs() / 60;
+            let key = format!("{}:{minute}", self.key);
+            let mut conn = self.conn.clone();
+            let r: redis::RedisResult<(u64, bool)> = redis::pipe()
+                .atomic()
+                .incr(&key, 1u64)
+                .expire(&key, 120)
+                .query_async(&mut conn)
+                .await;
+            match r {
+                Ok((n, _)) if n <= u64::from(self.per_minute) => return,
+                Ok(_) => {
+                    let into = now.as_millis() % 60_000;
+                    let wait = 60_000 - into as u64 + rand::random_range(0..250u64);
+                    tokio::time::sleep(Duration::from_millis(wait)).await;
+                }
+                Err(e) => {
+                    tracing::warn!(error_kind = ?e.kind(), "Shared rate limiter unavailable; using the local limit only.");
+                    return;
+                }
+            }
+        }
+    }
 }
 
 impl RateLimiter {
@@ -131,11 +175,24 @@ impl RateLimiter {
             per_sec: per_minute / 60.0,
             capacity,
             state: Mutex::new((capacity, Instant::now())),
+            shared: None,
         }
     }
 
-    /// Waits for a token.
+    pub fn with_shared(mut self, shared: SharedWindow) -> RateLimiter {
+        self.shared = Some(shared);
+        self
+    }
+
+    /// Waits for a local token, then for a slot in the shared window (if any).
     pub async fn acquire(&self) {
+        self.acquire_local().await;
+        if let Some(s) = &self.shared {
+            s.acquire().await;
+        }
+    }
+
+    async fn acquire_local(&self) {
         loop {
             let wait = {
                 let mut s = self.state.lock().await;
@@ -176,7 +233,7 @@ impl HttpApi {
         api: &'static str,
         base: &str,
         auth: HeaderValue,
-        per_minute: u32,
+        limiter: RateLimiter,
         timeouts: Timeouts,
         metrics: Arc<Metrics>,
     ) -> Result<HttpApi, reqwest::Error> {
@@ -193,7 +250,7 @@ impl HttpApi {
             base: base.trim_end_matches('/').to_string(),
             api,
             auth,
-            limiter: RateLimiter::new(per_minute),
+            limiter,
             metrics,
         })
     }

@@ -14,7 +14,7 @@ use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use secrecy::ExposeSecret;
 
-use super::api::{self, ApiError, HttpApi, Timeouts, is_not_found};
+use super::api::{self, ApiError, HttpApi, RateLimiter, SharedWindow, Timeouts, is_not_found};
 use super::redact::{visible_text, wrap_ranges};
 use super::sunshine_api::SunshineApi;
 use super::zendesk_api::{Comment, ZendeskApi};
@@ -77,6 +77,57 @@ impl ApiExecutor {
         fingerprinter: Fingerprinter,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<ApiExecutor> {
+        Self::build(config, detector, fingerprinter, metrics, None)
+    }
+
+    /// Like [`ApiExecutor::from_config`], with per-tenant rate limits also counted in Redis
+    /// (`{prefix}` is the store's key prefix) so that all replicas share the plan limit.
+    pub async fn from_config_shared(
+        config: &Config,
+        detector: Arc<ArcSwap<Detector>>,
+        fingerprinter: Fingerprinter,
+        metrics: Arc<Metrics>,
+        redis_url: &str,
+        prefix: &str,
+    ) -> anyhow::Result<ApiExecutor> {
+        let client = redis::Client::open(redis_url)
+            .map_err(|e| anyhow::anyhow!("store.redis_url: invalid ({:?})", e.kind()))?;
+        let conn = tokio::time::timeout(Duration::from_secs(10), client.get_connection_manager())
+            .await
+            .map_err(|_| anyhow::anyhow!("store.redis_url: rate-limiter connect timeout"))?
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "store.redis_url: rate-limiter connect failed ({:?})",
+                    e.kind()
+                )
+            })?;
+        Self::build(
+            config,
+            detector,
+            fingerprinter,
+            metrics,
+            Some((conn, format!("{{{prefix}}}:ratelimit"))),
+        )
+    }
+
+    fn build(
+        config: &Config,
+        detector: Arc<ArcSwap<Detector>>,
+        fingerprinter: Fingerprinter,
+        metrics: Arc<Metrics>,
+        shared: Option<(redis::aio::ConnectionManager, String)>,
+    ) -> anyhow::Result<ApiExecutor> {
+        let limiter = |tenant: &str, api: &str, per_minute: u32| {
+            let l = RateLimiter::new(per_minute);
+            match &shared {
+                Some((conn, base)) => l.with_shared(SharedWindow {
+                    conn: conn.clone(),
+                    key: format!("{base}:{tenant}:{api}"),
+                    per_minute,
+                }),
+                None => l,
+            }
+        };
         let timeouts = Timeouts {
             connect: Duration::from_millis(config.worker.api_connect_timeout_ms),
             request: Duration::from_millis(config.worker.api_timeout_ms),
@@ -101,7 +152,7 @@ impl ApiExecutor {
                     "zendesk",
                     &z.base(),
                     auth,
-                    z.requests_per_minute,
+                    limiter(name, "zendesk", z.requests_per_minute),
                     timeouts,
                     metrics.clone(),
                 )
@@ -128,7 +179,7 @@ impl ApiExecutor {
                     "sunshine",
                     &sc.base_url,
                     auth,
-                    sc.requests_per_minute,
+                    limiter(name, "sunshine", sc.requests_per_minute),
                     timeouts,
                     metrics.clone(),
                 )

@@ -1148,6 +1148,50 @@ mod direct {
     }
 
     #[tokio::test]
+    async fn shared_rate_limit_window_is_counted_across_limiters_in_redis() {
+        use phi_guard::enforce::api::{RateLimiter, SharedWindow};
+        let Some(redis) = crate::support::redis_server::RedisServer::start() else {
+            return;
+        };
+        let client = redis::Client::open(redis.url()).unwrap();
+        let conn = client.get_connection_manager().await.unwrap();
+        let window = |conn: &redis::aio::ConnectionManager| SharedWindow {
+            conn: conn.clone(),
+            key: "{t}:ratelimit:acme:zendesk".into(),
+            per_minute: 10,
+        };
+        // Two "replicas", each with a generous local bucket but one shared window of 10/min.
+        let a = RateLimiter::new(6000).with_shared(window(&conn));
+        let b = RateLimiter::new(6000).with_shared(window(&conn));
+        let minute = || {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+                / 60
+        };
+        let start_minute = minute();
+        for i in 0..10 {
+            if i % 2 == 0 {
+                a.acquire().await
+            } else {
+                b.acquire().await
+            }
+        }
+        let eleventh = tokio::time::timeout(Duration::from_millis(400), b.acquire()).await;
+        if minute() == start_minute {
+            assert!(eleventh.is_err(), "the 11th request in a minute must wait");
+            let mut c = conn.clone();
+            let n: u64 = redis::cmd("GET")
+                .arg(format!("{{t}}:ratelimit:acme:zendesk:{start_minute}"))
+                .query_async(&mut c)
+                .await
+                .unwrap();
+            assert_eq!(n, 11, "10 granted + 1 over the limit counted");
+        }
+    }
+
+    #[tokio::test]
     async fn make_private_and_oauth_bearer() {
         let fake = FakeApi::start().await;
         ticket_with_phi(&fake);
