@@ -34,6 +34,12 @@ pub enum ApiError {
     Connect { endpoint: &'static str },
     #[error("{endpoint}: unexpected response shape")]
     Decode { endpoint: &'static str },
+    /// The shared (Redis) per-tenant window is full: no request was sent.
+    #[error("{endpoint}: shared rate limit reached")]
+    LocalRateLimit {
+        endpoint: &'static str,
+        retry_after: Duration,
+    },
 }
 
 impl ApiError {
@@ -65,6 +71,10 @@ impl ApiError {
             ApiError::Decode { .. } => ExecOutcome::Retry {
                 after: None,
                 reason: "bad_response",
+            },
+            ApiError::LocalRateLimit { retry_after, .. } => ExecOutcome::Retry {
+                after: Some(retry_after),
+                reason: "shared_rate_limit",
             },
         }
     }
@@ -124,9 +134,10 @@ pub struct RateLimiter {
 }
 
 /// A fixed one-minute window counted in Redis (`INCR {prefix}:ratelimit:{tenant}:{api}:{minute}`),
-/// shared by every replica. A request over the limit waits for the next window. If Redis fails
-/// the limiter fails open to the local bucket (and says so in the log): enforcement is not
-/// blocked by a rate-limit counter, and upstream 429s are still honoured.
+/// shared by every replica. A request over the limit is not sent: the action is retried when the
+/// next window opens (waiting inside the worker could outlive its lease). If Redis fails the
+/// limiter fails open to the local bucket (and says so in the log): enforcement is not blocked
+/// by a rate-limit counter, and upstream 429s are still honoured.
 #[derive(Clone)]
 pub struct SharedWindow {
     pub conn: redis::aio::ConnectionManager,
@@ -136,32 +147,31 @@ pub struct SharedWindow {
 }
 
 impl SharedWindow {
-    /// Takes a slot in the current window, waiting for later windows while they are full.
-    pub async fn acquire(&self) {
-        for _ in 0..10 {
-            let now = SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .unwrap_or_default();
-            let minute = now.as_secs() / 60;
-            let key = format!("{}:{minute}", self.key);
-            let mut conn = self.conn.clone();
-            let r: redis::RedisResult<(u64, bool)> = redis::pipe()
-                .atomic()
-                .incr(&key, 1u64)
-                .expire(&key, 120)
-                .query_async(&mut conn)
-                .await;
-            match r {
-                Ok((n, _)) if n <= u64::from(self.per_minute) => return,
-                Ok(_) => {
-                    let into = now.as_millis() % 60_000;
-                    let wait = 60_000 - into as u64 + rand::random_range(0..250u64);
-                    tokio::time::sleep(Duration::from_millis(wait)).await;
-                }
-                Err(e) => {
-                    tracing::warn!(error_kind = ?e.kind(), "Shared rate limiter unavailable; using the local limit only.");
-                    return;
-                }
+    /// Takes a slot in the current window, or says how long until the next one opens.
+    pub async fn try_acquire(&self) -> Result<(), Duration> {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        let minute = now.as_secs() / 60;
+        let key = format!("{}:{minute}", self.key);
+        let mut conn = self.conn.clone();
+        let r: redis::RedisResult<(u64, bool)> = redis::pipe()
+            .atomic()
+            .incr(&key, 1u64)
+            .expire(&key, 120)
+            .query_async(&mut conn)
+            .await;
+        match r {
+            Ok((n, _)) if n <= u64::from(self.per_minute) => Ok(()),
+            Ok(_) => {
+                let into = (now.as_millis() % 60_000) as u64;
+                Err(Duration::from_millis(
+                    60_000 - into + rand::random_range(0..1000u64),
+                ))
+            }
+            Err(e) => {
+                tracing::warn!(error_kind = ?e.kind(), "Shared rate limiter unavailable; using the local limit only.");
+                Ok(())
             }
         }
     }
@@ -184,11 +194,13 @@ impl RateLimiter {
         self
     }
 
-    /// Waits for a local token, then for a slot in the shared window (if any).
-    pub async fn acquire(&self) {
+    /// Waits for a local token, then takes a slot in the shared window (if any); `Err` = the
+    /// shared window is full for this long.
+    pub async fn acquire(&self) -> Result<(), Duration> {
         self.acquire_local().await;
-        if let Some(s) = &self.shared {
-            s.acquire().await;
+        match &self.shared {
+            Some(s) => s.try_acquire().await,
+            None => Ok(()),
         }
     }
 
@@ -267,7 +279,12 @@ impl HttpApi {
         path_and_query: &str,
         json: Option<&serde_json::Value>,
     ) -> Result<bytes::Bytes, ApiError> {
-        self.limiter.acquire().await;
+        if let Err(retry_after) = self.limiter.acquire().await {
+            return Err(ApiError::LocalRateLimit {
+                endpoint,
+                retry_after,
+            });
+        }
         let mut req = self
             .client
             .request(method, format!("{}{}", self.base, path_and_query))
@@ -496,6 +513,22 @@ mod tests {
     }
 
     #[test]
+    fn full_shared_window_retries_when_it_reopens() {
+        let d = Duration::from_secs(42);
+        assert_eq!(
+            ApiError::LocalRateLimit {
+                endpoint: "x",
+                retry_after: d
+            }
+            .outcome(false),
+            ExecOutcome::Retry {
+                after: Some(d),
+                reason: "shared_rate_limit"
+            }
+        );
+    }
+
+    #[test]
     fn retry_after_seconds_and_http_date() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_470); // 07:27:50 GMT
         assert_eq!(parse_retry_after("12", now), Some(Duration::from_secs(12)));
@@ -550,7 +583,7 @@ mod tests {
         let l = RateLimiter::new(600); // 10/s, burst 100
         let started = Instant::now();
         for _ in 0..102 {
-            l.acquire().await;
+            l.acquire().await.unwrap();
         }
         let e = started.elapsed();
         assert!(e >= Duration::from_millis(150), "{e:?}");
