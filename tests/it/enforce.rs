@@ -209,7 +209,7 @@ async fn phi_in_attachment_file_name_redacts_the_attachment() {
             public: true,
             attachments: vec![(
                 8658726230270,
-                "Zebulon_Quackenbush_SSN_547-81-2290.pdf".into(),
+                "referral_ssn-536-22-8107.pdf".into(),
             )],
         },
     );
@@ -219,7 +219,7 @@ async fn phi_in_attachment_file_name_redacts_the_attachment() {
         "subject": "zen:ticket:5158", "time": "2025-01-08T14:25:30Z",
         "detail": {"id": "5158", "via": {"channel": "web"}},
         "event": {"comment": {"id": "8658726228478", "attachment": {"id": "8658726230270",
-            "filename": "Zebulon_Quackenbush_SSN_547-81-2290.pdf", "content_type": "application/pdf", "is_public": true}}}
+            "filename": "referral_ssn-536-22-8107.pdf", "content_type": "application/pdf", "is_public": true}}}
     }))
     .unwrap();
     assert_eq!(
