@@ -18,8 +18,9 @@ use tokio::sync::watch;
 use crate::config::{Config, StoreBackend};
 use crate::detect::Detector;
 use crate::detect::fingerprint::Fingerprinter;
+use crate::enforce::Executor;
+use crate::enforce::executor::ApiExecutor;
 use crate::enforce::worker::{Worker, WorkerSettings};
-use crate::enforce::{AuditExecutor, Executor};
 use crate::http::{AppState, bench_routes, ops_routes, webhook_routes};
 use crate::ingest::verify::{SunshineVerifier, TimestampWindow, ZendeskVerifier};
 use crate::metrics::Metrics;
@@ -199,14 +200,22 @@ impl ShutdownHandle {
 
 impl Application {
     /// Builds everything from `config`. Binds the listener (port 0 picks a free port).
+    /// The executor is the API executor (audit-mode actions are still only recorded).
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        Self::build_with_executor(config, Arc::new(AuditExecutor)).await
+        Self::build_inner(config, None).await
     }
 
     /// Like [`Application::build`] with a chosen executor (tests inject fakes here).
     pub async fn build_with_executor(
         config: Config,
         executor: Arc<dyn Executor>,
+    ) -> anyhow::Result<Application> {
+        Self::build_inner(config, Some(executor)).await
+    }
+
+    async fn build_inner(
+        config: Config,
+        executor: Option<Arc<dyn Executor>>,
     ) -> anyhow::Result<Application> {
         let metrics = Arc::new(Metrics::new());
         let detector = load_detector(&config)?;
@@ -249,6 +258,29 @@ impl Application {
         .map_err(|e| anyhow::anyhow!("tenants: {e}"))?;
         let sunshine =
             SunshineVerifier::new(tenants_sc).map_err(|e| anyhow::anyhow!("tenants: {e}"))?;
+        let executor: Arc<dyn Executor> = match executor {
+            Some(e) => e,
+            None if config.store.backend == StoreBackend::Redis => {
+                use secrecy::ExposeSecret;
+                Arc::new(
+                    ApiExecutor::from_config_shared(
+                        &config,
+                        detector.clone(),
+                        fingerprinter.clone(),
+                        metrics.clone(),
+                        config.store.redis_url.expose_secret(),
+                        &config.store.redis_prefix,
+                    )
+                    .await?,
+                )
+            }
+            None => Arc::new(ApiExecutor::from_config(
+                &config,
+                detector.clone(),
+                fingerprinter.clone(),
+                metrics.clone(),
+            )?),
+        };
         let policy = Arc::new(ArcSwap::from_pointee(config.policy.clone()));
         let pipeline = Arc::new(Pipeline {
             detector: detector.clone(),

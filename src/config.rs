@@ -121,6 +121,20 @@ pub struct WorkerConfig {
     pub backoff_base_ms: u64,
     pub backoff_cap_ms: u64,
     pub poll_interval_ms: u64,
+    /// Zendesk / Sunshine API connect timeout.
+    #[serde(default = "default_api_connect_timeout_ms")]
+    pub api_connect_timeout_ms: u64,
+    /// Zendesk / Sunshine API whole-request timeout.
+    #[serde(default = "default_api_timeout_ms")]
+    pub api_timeout_ms: u64,
+}
+
+fn default_api_connect_timeout_ms() -> u64 {
+    5_000
+}
+
+fn default_api_timeout_ms() -> u64 {
+    30_000
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -145,6 +159,113 @@ pub struct TenantConfig {
     pub zendesk_signing_secrets_file: PathBuf,
     pub sunshine_webhook_secrets: Vec<SecretString>,
     pub sunshine_webhook_secrets_file: PathBuf,
+    /// Zendesk Support API credentials (needed to enforce on Zendesk webhooks).
+    pub zendesk: Option<ZendeskApiConfig>,
+    /// Sunshine Conversations API credentials (needed to enforce on Sunshine webhooks).
+    pub sunshine: Option<SunshineApiConfig>,
+}
+
+/// How comment text is redacted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentRedaction {
+    /// `PUT /api/v2/comment_redactions/{id}` with `<redact>` tags (works on closed tickets).
+    #[default]
+    AgentWorkspace,
+    /// `PUT /api/v2/tickets/{t}/comments/{c}/redact` per string (open tickets only).
+    Classic,
+}
+
+/// `[tenants.<t>.zendesk]`: the Support API of one account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZendeskApiConfig {
+    /// `{subdomain}.zendesk.com`.
+    #[serde(default)]
+    pub subdomain: String,
+    /// Overrides `https://{subdomain}.zendesk.com` (proxies, tests). https, or http to loopback.
+    #[serde(default)]
+    pub base_url: String,
+    /// With `api_token`: basic auth `{email}/token:{api_token}`.
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub api_token: Option<SecretString>,
+    #[serde(default)]
+    pub api_token_file: PathBuf,
+    /// OAuth access token (bearer); preferred over API tokens.
+    #[serde(default)]
+    pub oauth_token: Option<SecretString>,
+    #[serde(default)]
+    pub oauth_token_file: PathBuf,
+    /// Requests per minute (the plan limit: Team 200, Growth and Professional 400, Enterprise
+    /// 700, High Volume 2500). A token bucket per process; with the Redis store also a
+    /// one-minute window counted in Redis and shared by all replicas.
+    #[serde(default = "default_rpm")]
+    pub requests_per_minute: u32,
+    #[serde(default)]
+    pub comment_redaction: CommentRedaction,
+}
+
+impl ZendeskApiConfig {
+    /// The base URL in use.
+    pub fn base(&self) -> String {
+        if self.base_url.is_empty() {
+            format!("https://{}.zendesk.com", self.subdomain)
+        } else {
+            self.base_url.trim_end_matches('/').to_string()
+        }
+    }
+}
+
+/// Sunshine API authentication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SunshineAuth {
+    #[default]
+    Basic,
+    Jwt,
+}
+
+/// `[tenants.<t>.sunshine]`: the Sunshine Conversations API of one app.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SunshineApiConfig {
+    /// If set, actions for another app id are refused (`app_mismatch`).
+    #[serde(default)]
+    pub app_id: String,
+    /// `https://{subdomain}.zendesk.com/sc`, or `https://api.smooch.io` for legacy accounts.
+    pub base_url: String,
+    pub key_id: String,
+    #[serde(default)]
+    pub key_secret: Option<SecretString>,
+    #[serde(default)]
+    pub key_secret_file: PathBuf,
+    #[serde(default)]
+    pub auth: SunshineAuth,
+    /// Requests per minute (Sunshine publishes no number); shared like Zendesk's.
+    #[serde(default = "default_rpm")]
+    pub requests_per_minute: u32,
+}
+
+fn default_rpm() -> u32 {
+    200
+}
+
+/// `https://…`, or `http://` to a loopback host (tests, local proxies).
+fn base_url_ok(url: &str) -> bool {
+    url.starts_with("https://")
+        || ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+            .iter()
+            .any(|p| {
+                url.strip_prefix(p)
+                    .is_some_and(|r| r.is_empty() || r.starts_with(':') || r.starts_with('/'))
+            })
+}
+
+fn secret_set(s: &Option<SecretString>) -> bool {
+    s.as_ref()
+        .is_some_and(|s| !s.expose_secret().trim().is_empty())
 }
 
 /// A configuration problem: the key it concerns and why.
@@ -284,6 +405,35 @@ impl Config {
                     Ok(lines) => target.extend(lines),
                     Err(reason) => issues.push(issue(format!("tenants.{name}.{key}"), reason)),
                 }
+            }
+            let mut one = |path: &PathBuf, target: &mut Option<SecretString>, key: String| {
+                if path.as_os_str().is_empty() {
+                    return;
+                }
+                match read_secret_lines(path) {
+                    Ok(mut lines) if lines.len() == 1 => *target = Some(lines.remove(0)),
+                    Ok(_) => issues.push(issue(key, "must hold exactly one non-empty line")),
+                    Err(reason) => issues.push(issue(key, reason)),
+                }
+            };
+            if let Some(z) = &mut t.zendesk {
+                one(
+                    &z.api_token_file,
+                    &mut z.api_token,
+                    format!("tenants.{name}.zendesk.api_token_file"),
+                );
+                one(
+                    &z.oauth_token_file,
+                    &mut z.oauth_token,
+                    format!("tenants.{name}.zendesk.oauth_token_file"),
+                );
+            }
+            if let Some(sc) = &mut t.sunshine {
+                one(
+                    &sc.key_secret_file,
+                    &mut sc.key_secret,
+                    format!("tenants.{name}.sunshine.key_secret_file"),
+                );
             }
         }
     }
@@ -439,12 +589,96 @@ impl Config {
                 }
             }
         }
-        self.policy.validate_into(issues);
-        if self.policy.mode == crate::policy::Mode::Enforce {
+        if self.worker.api_connect_timeout_ms == 0 || self.worker.api_timeout_ms == 0 {
             issues.push(issue(
-                "policy.mode",
-                "\"enforce\" needs the Zendesk / Sunshine API executors, which this build does not include yet; use \"audit\"",
+                "worker.api_timeout_ms",
+                "API timeouts must be greater than 0",
             ));
+        }
+        for (name, t) in &self.tenants {
+            self.validate_api_credentials(name, t, issues);
+        }
+        self.policy.validate_into(issues);
+    }
+
+    /// API sections are checked when present; in enforce mode every tenant that receives a
+    /// source's webhooks (has its secrets) must also have that source's API credentials.
+    fn validate_api_credentials(
+        &self,
+        name: &str,
+        t: &TenantConfig,
+        issues: &mut Vec<ConfigIssue>,
+    ) {
+        let enforce = self.policy.mode == crate::policy::Mode::Enforce;
+        match &t.zendesk {
+            Some(z) => {
+                let key = |k: &str| format!("tenants.{name}.zendesk.{k}");
+                if z.base_url.is_empty() {
+                    if z.subdomain.is_empty()
+                        || !z
+                            .subdomain
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    {
+                        issues.push(issue(
+                            key("subdomain"),
+                            "required (letters, digits, '-') unless base_url is set",
+                        ));
+                    }
+                } else if !base_url_ok(&z.base_url) {
+                    issues.push(issue(
+                        key("base_url"),
+                        "must be https:// (http:// only to a loopback host)",
+                    ));
+                }
+                match (secret_set(&z.api_token), secret_set(&z.oauth_token)) {
+                    (true, true) => issues.push(issue(
+                        key("oauth_token"),
+                        "set either api_token (with email) or oauth_token, not both",
+                    )),
+                    (false, false) => issues.push(issue(
+                        key("api_token"),
+                        "one of api_token(_file) (with email) or oauth_token(_file) is required",
+                    )),
+                    (true, false) if z.email.trim().is_empty() || !z.email.contains('@') => {
+                        issues.push(issue(key("email"), "required with api_token"))
+                    }
+                    _ => {}
+                }
+                if z.requests_per_minute == 0 {
+                    issues.push(issue(key("requests_per_minute"), "must be at least 1"));
+                }
+            }
+            None if enforce && !t.zendesk_signing_secrets.is_empty() => issues.push(issue(
+                format!("tenants.{name}.zendesk"),
+                "policy.mode = \"enforce\" needs Zendesk API credentials for this tenant (it receives Zendesk webhooks)",
+            )),
+            None => {}
+        }
+        match &t.sunshine {
+            Some(sc) => {
+                let key = |k: &str| format!("tenants.{name}.sunshine.{k}");
+                if !base_url_ok(&sc.base_url) {
+                    issues.push(issue(
+                        key("base_url"),
+                        "must be https:// (http:// only to a loopback host), e.g. https://{subdomain}.zendesk.com/sc",
+                    ));
+                }
+                if sc.key_id.trim().is_empty() {
+                    issues.push(issue(key("key_id"), "required"));
+                }
+                if !secret_set(&sc.key_secret) {
+                    issues.push(issue(key("key_secret"), "key_secret(_file) is required"));
+                }
+                if sc.requests_per_minute == 0 {
+                    issues.push(issue(key("requests_per_minute"), "must be at least 1"));
+                }
+            }
+            None if enforce && !t.sunshine_webhook_secrets.is_empty() => issues.push(issue(
+                format!("tenants.{name}.sunshine"),
+                "policy.mode = \"enforce\" needs Sunshine API credentials for this tenant (it receives Sunshine webhooks)",
+            )),
+            None => {}
         }
     }
 
@@ -670,6 +904,57 @@ mod tests {
             err.issues[0].key,
             "tenants.t1.sunshine_webhook_secrets_file"
         );
+    }
+
+    #[test]
+    fn enforce_needs_api_credentials_per_source() {
+        let err = Config::from_toml_str(
+            "[policy]\nmode = \"enforce\"\n[tenants.acme]\nzendesk_signing_secrets = [\"s\"]\nsunshine_webhook_secrets = [\"k\"]\n[tenants.acme.zendesk]\nsubdomain = \"acme\"\nemail = \"a@b.c\"\napi_token = \"t\"\n",
+        )
+        .unwrap_err();
+        let keys: Vec<&str> = err.issues.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(keys, vec!["tenants.acme.sunshine"], "{err}");
+        assert!(err.to_string().contains("enforce"));
+        let ok = Config::from_toml_str(
+            "[policy]\nmode = \"enforce\"\n[tenants.acme]\nsunshine_webhook_secrets = [\"k\"]\n[tenants.acme.sunshine]\nbase_url = \"https://acme.zendesk.com/sc\"\nkey_id = \"app_1\"\nkey_secret = \"s\"\nauth = \"jwt\"\n",
+        )
+        .unwrap();
+        assert_eq!(ok.policy.mode, crate::policy::Mode::Enforce);
+        // Audit mode does not need credentials.
+        Config::from_toml_str("[tenants.acme]\nzendesk_signing_secrets = [\"s\"]\n").unwrap();
+    }
+
+    #[test]
+    fn api_sections_are_validated_and_token_files_read() {
+        let err = Config::from_toml_str(
+            "[tenants.a.zendesk]\nbase_url = \"http://evil.example\"\napi_token = \"t\"\noauth_token = \"o\"\n[tenants.a.sunshine]\nbase_url = \"https://x/sc\"\nkey_id = \"\"\n",
+        )
+        .unwrap_err();
+        let keys: Vec<&str> = err.issues.iter().map(|i| i.key.as_str()).collect();
+        for k in [
+            "tenants.a.zendesk.base_url",
+            "tenants.a.zendesk.oauth_token",
+            "tenants.a.sunshine.key_id",
+            "tenants.a.sunshine.key_secret",
+        ] {
+            assert!(keys.contains(&k), "missing {k} in {keys:?}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("tok");
+        std::fs::write(&f, "# zendesk\napi-token-value\n").unwrap();
+        let c = Config::from_toml_str(&format!(
+            "[tenants.a.zendesk]\nsubdomain = \"acme\"\nemail = \"a@b.c\"\napi_token_file = {:?}\n",
+            f.display().to_string()
+        ))
+        .unwrap();
+        let z = c.tenants["a"].zendesk.as_ref().unwrap();
+        assert_eq!(
+            z.api_token.as_ref().unwrap().expose_secret(),
+            "api-token-value"
+        );
+        assert_eq!(z.base(), "https://acme.zendesk.com");
+        assert_eq!(z.requests_per_minute, 200);
+        assert!(!format!("{c:?}").contains("api-token-value"));
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! `Retry-After` | dead-letter), retry classification ([`ExecOutcome`]), and the [`Executor`]s.
 //! Must not: decide *whether* to act (that is `policy`) or keep text it re-fetched.
 //!
-//! This build ships the audit executor (records what would be done; calls no API). The Zendesk
-//! and Sunshine API executors plug in behind the same [`Executor`] trait.
+//! Executors: [`AuditExecutor`] (records, calls nothing) and [`executor::ApiExecutor`] (the
+//! Zendesk / Sunshine API clients in `zendesk_api` / `sunshine_api` over the shared HTTP
+//! plumbing in `api`, with `<redact>` wrapping in `redact`).
 
 use std::time::Duration;
 
@@ -13,7 +14,12 @@ use async_trait::async_trait;
 
 use crate::policy::{Action, Mode};
 
+pub mod api;
+pub mod executor;
+pub mod redact;
+pub mod sunshine_api;
 pub mod worker;
+pub mod zendesk_api;
 
 /// The result of executing one action, as a retry classification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,6 +11,7 @@ mod support;
 
 mod canary;
 mod cli;
+mod enforce;
 mod redis_backend;
 mod shutdown;
 mod webhook_sunshine;

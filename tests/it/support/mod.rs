@@ -18,6 +18,8 @@ use sha2::Sha256;
 #[path = "../../support/redis_server.rs"]
 pub mod redis_server;
 
+pub mod fake_api;
+
 pub const ZD_SECRET: &str = "zd-secret-primary-0123456789";
 pub const ZD_SECRET_OLD: &str = "zd-secret-rotating-out-9876543210";
 pub const SC_SECRET: &str = "8564b3e6a8b20a4bdb68b05ce9bc5936";

@@ -1,0 +1,521 @@
+//! A stateful fake of the Zendesk Support and Sunshine Conversations endpoints phi-guard uses,
+//! on 127.0.0.1:0, recording every request (method, path with query, body, Authorization).
+//!
+//! Behaviour follows the reference: 404 for unknown ids, cursor pagination (100 per page at
+//! most), redaction replaces `<redact>`ed text by `▇` and stays redacted, attachment redaction
+//! leaves an empty `redacted.txt`, Sunshine lists messages newest page first with
+//! `page[before]`, deleting the default conversation answers 400, and `attachments/remove`
+//! answers 400 for a URL it did not host. Faults are scripted per (method, path substring):
+//! a status (with or without `Retry-After`) or a delay, for the next N matching calls.
+
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use serde_json::{Value, json};
+
+/// Base of media URLs the fake hosts.
+pub const MEDIA_BASE: &str = "https://media.smooch.io/apps/";
+
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// Path with query, as sent.
+    pub path: String,
+    pub body: Option<Value>,
+    pub auth: Option<String>,
+    pub at: std::time::Instant,
+}
+
+#[derive(Debug, Clone)]
+pub struct FakeComment {
+    pub id: u64,
+    pub html_body: String,
+    pub public: bool,
+    pub attachments: Vec<(u64, String)>,
+}
+
+/// One scripted answer.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    Status(u16, Option<String>),
+    Delay(Duration),
+}
+
+struct Script {
+    method: String,
+    path_contains: String,
+    /// None = forever.
+    remaining: Option<usize>,
+    fault: Fault,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub requests: Vec<Recorded>,
+    pub tickets: BTreeMap<u64, Vec<FakeComment>>,
+    pub tags: HashMap<u64, Vec<String>>,
+    /// conversation id → messages, oldest first.
+    pub conversations: HashMap<String, Vec<Value>>,
+    pub default_conversations: HashSet<String>,
+    pub users: HashSet<String>,
+    pub media: HashSet<String>,
+    scripts: Vec<Script>,
+}
+
+#[derive(Clone)]
+pub struct FakeApi {
+    pub base: String,
+    pub state: Arc<Mutex<State>>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl FakeApi {
+    pub async fn start() -> FakeApi {
+        let state = Arc::new(Mutex::new(State::default()));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let data = web::Data::new(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(web::PayloadConfig::new(1 << 20))
+                .default_service(web::to(handle))
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        FakeApi {
+            base: format!("http://127.0.0.1:{port}"),
+            state,
+            handle,
+        }
+    }
+
+    pub async fn stop(&self) {
+        self.handle.stop(false).await;
+    }
+
+    pub fn add_comment(&self, ticket: u64, c: FakeComment) {
+        self.state
+            .lock()
+            .unwrap()
+            .tickets
+            .entry(ticket)
+            .or_default()
+            .push(c);
+    }
+
+    pub fn add_message(&self, conv: &str, msg: Value) {
+        let mut s = self.state.lock().unwrap();
+        if let Some(u) = msg["content"]["mediaUrl"].as_str() {
+            s.media.insert(u.to_string());
+        }
+        s.conversations
+            .entry(conv.to_string())
+            .or_default()
+            .push(msg);
+    }
+
+    /// The next `times` calls (None = all) matching method and path substring get `fault`.
+    pub fn script(&self, method: &str, path_contains: &str, times: Option<usize>, fault: Fault) {
+        self.state.lock().unwrap().scripts.push(Script {
+            method: method.into(),
+            path_contains: path_contains.into(),
+            remaining: times,
+            fault,
+        });
+    }
+
+    pub fn clear_scripts(&self) {
+        self.state.lock().unwrap().scripts.clear();
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    /// Requests other than reads.
+    pub fn writes(&self) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method != "GET")
+            .collect()
+    }
+
+    pub fn comment(&self, ticket: u64, id: u64) -> Option<FakeComment> {
+        self.state
+            .lock()
+            .unwrap()
+            .tickets
+            .get(&ticket)?
+            .iter()
+            .find(|c| c.id == id)
+            .cloned()
+    }
+
+    pub fn messages(&self, conv: &str) -> Vec<Value> {
+        self.state
+            .lock()
+            .unwrap()
+            .conversations
+            .get(conv)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn comment_json(c: &FakeComment) -> Value {
+    let plain = strip_tags(&c.html_body);
+    json!({
+        "id": c.id, "type": "Comment", "public": c.public,
+        "body": plain, "plain_body": plain, "html_body": c.html_body,
+        "attachments": c.attachments.iter().map(|(id, name)| json!({"id": id, "file_name": name,
+            "content_url": format!("https://acme.zendesk.com/attachments/token/x/?name={name}")})).collect::<Vec<_>>(),
+    })
+}
+
+fn redact_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(i) = rest.find("<redact>") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 8..];
+        let Some(j) = after.find("</redact>") else {
+            out.push_str(&rest[i..]);
+            return out;
+        };
+        out.extend(after[..j].chars().map(|_| '▇'));
+        rest = &after[j + 9..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn status(code: u16, body: Value) -> HttpResponse {
+    HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap()).json(body)
+}
+
+fn not_found() -> HttpResponse {
+    status(
+        404,
+        json!({"errors": [{"code": "not_found", "title": "Not found"}]}),
+    )
+}
+
+fn query(req: &HttpRequest, key: &str) -> Option<String> {
+    req.query_string().split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        let k = k.replace("%5B", "[").replace("%5D", "]");
+        (k == key).then(|| v.to_string())
+    })
+}
+
+async fn handle(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<Arc<Mutex<State>>>,
+) -> HttpResponse {
+    let method = req.method().as_str().to_string();
+    let path = req.path().to_string();
+    let full = match req.query_string() {
+        "" => path.clone(),
+        q => format!("{path}?{q}"),
+    };
+    let json_body: Option<Value> = serde_json::from_slice(&body).ok();
+    let fault = {
+        let mut s = state.lock().unwrap();
+        s.requests.push(Recorded {
+            method: method.clone(),
+            path: full.clone(),
+            body: json_body.clone(),
+            auth: req
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            at: std::time::Instant::now(),
+        });
+        let mut hit = None;
+        for sc in s.scripts.iter_mut() {
+            if sc.method == method
+                && full.contains(&sc.path_contains)
+                && sc.remaining.is_none_or(|n| n > 0)
+            {
+                if let Some(n) = sc.remaining.as_mut() {
+                    *n -= 1;
+                }
+                hit = Some(sc.fault.clone());
+                break;
+            }
+        }
+        hit
+    };
+    match fault {
+        Some(Fault::Status(code, retry_after)) => {
+            let mut r = HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap());
+            if let Some(ra) = retry_after {
+                r.insert_header(("Retry-After", ra));
+            }
+            return r.json(json!({"error": "scripted"}));
+        }
+        Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
+        None => {}
+    }
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let mut s = state.lock().unwrap();
+    match (method.as_str(), segs.as_slice()) {
+        // ---- Zendesk ----
+        ("GET", ["api", "v2", "tickets", t, "comments"]) => {
+            let Some(comments) = t.parse::<u64>().ok().and_then(|t| s.tickets.get(&t)) else {
+                return not_found();
+            };
+            let size = query(&req, "page[size]")
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(100)
+                .clamp(1, 100);
+            let start = query(&req, "page[after]")
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(0);
+            let page: Vec<Value> = comments
+                .iter()
+                .skip(start)
+                .take(size)
+                .map(comment_json)
+                .collect();
+            let end = start + page.len();
+            let has_more = end < comments.len();
+            let base = format!("http://{}", req.connection_info().host());
+            status(
+                200,
+                json!({
+                    "comments": page,
+                    "meta": {"has_more": has_more, "after_cursor": if has_more { Some(end.to_string()) } else { None }},
+                    "links": {"next": if has_more { Some(format!("{base}{path}?page[size]={size}&page[after]={end}")) } else { None }},
+                }),
+            )
+        }
+        ("PUT", ["api", "v2", "comment_redactions", c]) => {
+            let (Some(c), Some(b)) = (c.parse::<u64>().ok(), json_body) else {
+                return status(400, json!({}));
+            };
+            let (Some(t), Some(html)) = (b["ticket_id"].as_u64(), b["html_body"].as_str()) else {
+                return status(422, json!({"error": "RecordInvalid"}));
+            };
+            let Some(cm) = s
+                .tickets
+                .get_mut(&t)
+                .and_then(|v| v.iter_mut().find(|x| x.id == c))
+            else {
+                return not_found();
+            };
+            cm.html_body = redact_tags(html);
+            let out = comment_json(cm);
+            status(200, json!({ "comment": out }))
+        }
+        ("PUT", ["api", "v2", "tickets", t, "comments", c, "redact"]) => {
+            let text = json_body
+                .as_ref()
+                .and_then(|b| b["text"].as_str())
+                .unwrap_or("")
+                .to_string();
+            let (Ok(t), Ok(c)) = (t.parse::<u64>(), c.parse::<u64>()) else {
+                return not_found();
+            };
+            let Some(cm) = s
+                .tickets
+                .get_mut(&t)
+                .and_then(|v| v.iter_mut().find(|x| x.id == c))
+            else {
+                return not_found();
+            };
+            if text.is_empty() {
+                return status(422, json!({}));
+            }
+            cm.html_body = cm
+                .html_body
+                .replace(&text, &"▇".repeat(text.chars().count()));
+            let out = comment_json(cm);
+            status(200, json!({ "comment": out }))
+        }
+        (
+            "PUT",
+            [
+                "api",
+                "v2",
+                "tickets",
+                t,
+                "comments",
+                c,
+                "attachments",
+                a,
+                "redact",
+            ],
+        ) => {
+            let (Ok(t), Ok(c), Ok(a)) = (t.parse::<u64>(), c.parse::<u64>(), a.parse::<u64>())
+            else {
+                return not_found();
+            };
+            let Some(att) = s
+                .tickets
+                .get_mut(&t)
+                .and_then(|v| v.iter_mut().find(|x| x.id == c))
+                .and_then(|cm| cm.attachments.iter_mut().find(|x| x.0 == a))
+            else {
+                return not_found();
+            };
+            att.1 = "redacted.txt".into();
+            status(
+                200,
+                json!({"attachment": {"id": a, "file_name": "redacted.txt", "size": 0}}),
+            )
+        }
+        ("PUT", ["api", "v2", "tickets", t, "comments", c, "make_private"]) => {
+            let (Ok(t), Ok(c)) = (t.parse::<u64>(), c.parse::<u64>()) else {
+                return not_found();
+            };
+            let Some(cm) = s
+                .tickets
+                .get_mut(&t)
+                .and_then(|v| v.iter_mut().find(|x| x.id == c))
+            else {
+                return not_found();
+            };
+            cm.public = false;
+            status(200, json!({}))
+        }
+        ("PUT", ["api", "v2", "tickets", t, "tags"]) => {
+            let Some(t) = t.parse::<u64>().ok().filter(|t| s.tickets.contains_key(t)) else {
+                return not_found();
+            };
+            let new: Vec<String> = json_body
+                .as_ref()
+                .and_then(|b| b["tags"].as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let tags = s.tags.entry(t).or_default();
+            for n in new {
+                if !tags.contains(&n) {
+                    tags.push(n);
+                }
+            }
+            let out = tags.clone();
+            status(200, json!({ "tags": out }))
+        }
+        // ---- Sunshine ----
+        ("GET", ["v2", "apps", _, "conversations", conv, "messages"]) => {
+            let Some(msgs) = s.conversations.get(*conv) else {
+                return not_found();
+            };
+            let end = match query(&req, "page[before]") {
+                Some(id) => msgs
+                    .iter()
+                    .position(|m| m["id"] == id.as_str())
+                    .unwrap_or(0),
+                None => msgs.len(),
+            };
+            let start = end.saturating_sub(100);
+            let page = msgs[start..end].to_vec();
+            status(
+                200,
+                json!({"messages": page, "meta": {"hasMore": start > 0,
+                    "beforeCursor": if start > 0 { page.first().map(|m| m["id"].clone()) } else { None }}}),
+            )
+        }
+        ("DELETE", ["v2", "apps", _, "conversations", conv, "messages", msg]) => {
+            let Some(msgs) = s.conversations.get_mut(*conv) else {
+                return not_found();
+            };
+            let Some(i) = msgs.iter().position(|m| m["id"] == *msg) else {
+                return not_found();
+            };
+            msgs.remove(i);
+            status(200, json!({}))
+        }
+        ("DELETE", ["v2", "apps", _, "conversations", conv, "messages"]) => {
+            let Some(msgs) = s.conversations.get_mut(*conv) else {
+                return not_found();
+            };
+            msgs.clear();
+            status(200, json!({}))
+        }
+        ("DELETE", ["v2", "apps", _, "conversations", conv]) => {
+            if s.default_conversations.contains(*conv) {
+                return status(400, json!({"errors": [{"code": "bad_request"}]}));
+            }
+            match s.conversations.remove(*conv) {
+                Some(_) => status(200, json!({})),
+                None => not_found(),
+            }
+        }
+        ("DELETE", ["v2", "apps", _, "users", user, "personalinformation"]) => {
+            if s.users.contains(*user) {
+                status(200, json!({"user": {"id": user}}))
+            } else {
+                not_found()
+            }
+        }
+        ("POST", ["v2", "apps", _, "attachments", "remove"]) => {
+            let url = json_body
+                .as_ref()
+                .and_then(|b| b["mediaUrl"].as_str())
+                .unwrap_or("")
+                .to_string();
+            if !url.starts_with(MEDIA_BASE) {
+                return status(400, json!({"errors": [{"code": "bad_request"}]}));
+            }
+            if s.media.remove(&url) {
+                status(200, json!({}))
+            } else {
+                not_found()
+            }
+        }
+        _ => not_found(),
+    }
+}
+
+/// Messages in the shape List Messages returns.
+pub fn message(
+    id: &str,
+    author_type: &str,
+    subtypes: &[&str],
+    source: &str,
+    content: Value,
+) -> Value {
+    json!({"id": id, "received": "2026-01-01T00:00:00.000Z",
+        "author": {"type": author_type, "subtypes": subtypes, "userId": "u1"},
+        "content": content, "source": {"type": source}})
+}
+
+/// A queue of pending ids (helper for ordering assertions).
+pub fn paths(reqs: &[Recorded]) -> VecDeque<String> {
+    reqs.iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
