@@ -14,7 +14,9 @@ use arc_swap::ArcSwap;
 use crate::detect::Detector;
 use crate::detect::fingerprint::Fingerprinter;
 use crate::ingest::verify::{HeaderSource, SunshineVerifier, VerifyError, ZendeskVerifier};
-use crate::ingest::{self, AuthorRules, Disposition, ParseContext, ParseError, ScanTarget, Source};
+use crate::ingest::{
+    self, AuthorRules, Disposition, FieldKind, ParseContext, ParseError, ScanTarget, Source,
+};
 use crate::metrics::Metrics;
 use crate::policy::{self, Action, PolicyConfig, ScoredSpan};
 use crate::store::{NewWork, Store, StoreError, Submission, SubmitOutcome};
@@ -248,10 +250,16 @@ impl Pipeline {
     pub fn scan_target(&self, detector: &Detector, target: &ScanTarget) -> Vec<ScoredSpan> {
         let mut out = Vec::new();
         for field in &target.fields {
+            let text = match field.kind {
+                FieldKind::FileName | FieldKind::AltText => {
+                    crate::detect::file_name_view(&field.text)
+                }
+                _ => std::borrow::Cow::Borrowed(field.text.as_str()),
+            };
             let findings = if field.html {
-                detector.scan_html(&field.text)
+                detector.scan_html(&text)
             } else {
-                detector.scan(&field.text)
+                detector.scan(&text)
             };
             for f in findings {
                 if f.score < self.min_score {
@@ -261,7 +269,7 @@ impl Pipeline {
                     .findings
                     .with_label_values(&[f.label.as_str(), &f.rule])
                     .inc();
-                let text = field.text.get(f.byte_start..f.byte_end).unwrap_or("");
+                let matched = text.get(f.byte_start..f.byte_end).unwrap_or("");
                 out.push(ScoredSpan {
                     field: field.kind,
                     index: field.index,
@@ -270,7 +278,7 @@ impl Pipeline {
                     byte_start: f.byte_start,
                     byte_end: f.byte_end,
                     score: f.score,
-                    fingerprint: self.fingerprinter.fingerprint(f.label, text),
+                    fingerprint: self.fingerprinter.fingerprint(f.label, matched),
                 });
             }
         }

@@ -14,3 +14,14 @@ pub mod validators;
 
 pub use engine::Detector;
 pub use finding::{ContextHit, ContextSide, Explanation, Finding, Label};
+
+/// The text to scan for a file name: `_` separators become spaces (`Jane_Doe_SSN_536-22-8107.pdf`
+/// has no word boundaries otherwise). One ASCII byte for another, so byte and char offsets are
+/// those of the original name. Callers fingerprint spans of this view, on both sides.
+pub fn file_name_view(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.contains('_') {
+        std::borrow::Cow::Owned(name.replace('_', " "))
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
+}

@@ -426,7 +426,7 @@ impl ApiExecutor {
         if !action.spans.is_empty()
             && self
                 .ranges(
-                    &a.file_name,
+                    &crate::detect::file_name_view(&a.file_name),
                     false,
                     &Select::Fingerprints(fingerprints(action)),
                 )

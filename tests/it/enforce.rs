@@ -207,10 +207,7 @@ async fn phi_in_attachment_file_name_redacts_the_attachment() {
             id: 8658726228478,
             html_body: "<p>see attached</p>".into(),
             public: true,
-            attachments: vec![(
-                8658726230270,
-                "referral_ssn-536-22-8107.pdf".into(),
-            )],
+            attachments: vec![(8658726230270, "referral_ssn-536-22-8107.pdf".into())],
         },
     );
     let app = spawn(&fake, "").await;
