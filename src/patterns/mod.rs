@@ -632,7 +632,15 @@ impl PatternSet {
                         let group = ncaps.saturating_sub(1);
                         gate_sources.push(src.get_ref().clone());
                         gate_rules.push(rules.len() as u32);
-                        Matcher::Regex { re, group }
+                        // Longest possible match in bytes (`None`: unbounded); lets the
+                        // engine start the rule's search near where the gate saw a match end.
+                        let max_len = syntax::parse_with(
+                            src.get_ref(),
+                            &syntax::Config::new().nest_limit(64),
+                        )
+                        .ok()
+                        .and_then(|h| h.properties().maximum_len());
+                        Matcher::Regex { re, group, max_len }
                     }
                     Err(e) => {
                         errors.push(err(&def.file, def.regex_line, format!("bad regex: {e}")));
