@@ -109,13 +109,8 @@ pub(crate) struct Rule {
 }
 
 pub(crate) enum Matcher {
-    /// `group` = number of explicit capture groups (0 = the whole match is the value);
-    /// `max_len` = longest possible match in bytes (`None` when unbounded).
-    Regex {
-        re: Regex,
-        group: usize,
-        max_len: Option<usize>,
-    },
+    /// `group` = number of explicit capture groups (0 = the whole match is the value).
+    Regex { re: Regex, group: usize },
     /// Phrases from dictionaries; matched by the detector's shared terms automaton.
     Terms { case_sensitive: bool },
     /// Capitalised-token name finder.
@@ -443,23 +438,20 @@ impl Detector {
         // The gate holds every regex rule. Keyword-less rules are enabled by it; rules with
         // keywords must pass both their keyword test and the gate. It also tells where each
         // rule's last match ends, so the rule's own search stops there.
-        // Per rule, the range of `gate_ends` holding the end offsets of its matches.
-        let mut rule_ends: Vec<Option<(usize, usize)>> = vec![None; self.rules.len()];
+        let mut search_end = vec![bytes.len(); self.rules.len()];
         let mut gate_ends = Vec::new();
-        let gated_ok = self
-            .gate
-            .as_ref()
-            .is_some_and(|gate| gate.scan(bytes, &mut gate_ends));
+        let gated_ok = self.gate.as_ref().is_some_and(|gate| {
+            gate_ends.resize(gate.pattern_len(), None);
+            gate.scan(bytes, &mut gate_ends)
+        });
         if gated_ok {
             let mut gated = vec![false; self.rules.len()];
-            let mut i = 0;
-            while i < gate_ends.len() {
-                let pid = gate_ends[i].0;
-                let j = i + gate_ends[i..].partition_point(|e| e.0 == pid);
-                let ri = self.gate_rules[pid] as usize;
-                gated[ri] = true;
-                rule_ends[ri] = Some((i, j));
-                i = j;
+            for (pid, end) in gate_ends.iter().enumerate() {
+                if let Some(end) = *end {
+                    let ri = self.gate_rules[pid] as usize;
+                    gated[ri] = true;
+                    search_end[ri] = end;
+                }
             }
             for (ri, rule) in self.rules.iter().enumerate() {
                 if let Matcher::Regex { .. } = rule.matcher {
@@ -475,9 +467,8 @@ impl Detector {
         }
         for (ri, rule) in self.rules.iter().enumerate() {
             match &rule.matcher {
-                Matcher::Regex { re, group, max_len } if enabled[ri] => {
-                    let ends = rule_ends[ri].map(|(i, j)| &gate_ends[i..j]);
-                    self.run_regex(text, ri, re, *group, *max_len, ends, &mut out);
+                Matcher::Regex { re, group } if enabled[ri] => {
+                    self.run_regex(text, ri, re, *group, search_end[ri], &mut out);
                 }
                 Matcher::Names(d) => self.run_names(text, ri, d, &self.name_index[ri], &mut out),
                 _ => {}
@@ -506,42 +497,23 @@ impl Detector {
         out
     }
 
-    /// Runs rule `ri`'s regex. With `ends` (every end offset of its matches, sorted, from the
-    /// [`Gate`]) each search covers only `from..last end`, where `from` skips bytes where no
-    /// match can start (see `gate`); look-around still sees the whole text.
-    #[allow(clippy::too_many_arguments)]
+    /// Runs rule `ri`'s regex over `text[..end]`; no match of the rule ends after `end` (see
+    /// [`Gate`]), and look-around still sees the whole text.
     fn run_regex(
         &self,
         text: &str,
         ri: usize,
         re: &Regex,
         group: usize,
-        max_len: Option<usize>,
-        ends: Option<&[(usize, usize)]>,
+        end: usize,
         out: &mut Vec<Finding>,
     ) {
         let bytes = text.as_bytes();
-        let end = ends
-            .and_then(|e| e.last())
-            .map_or(bytes.len(), |e| e.1.min(bytes.len()));
+        let end = end.min(bytes.len());
         let mut caps = re.create_captures();
         let mut pos = 0;
-        let mut k = 0;
         while pos <= end {
-            let mut from = pos;
-            if let Some(ends) = ends {
-                // The next match starts at or after `pos`, so it ends at or after `pos`.
-                while k < ends.len() && ends[k].1 < pos {
-                    k += 1;
-                }
-                let Some(&(_, next_end)) = ends.get(k) else {
-                    break;
-                };
-                if let Some(ml) = max_len {
-                    from = pos.max(next_end.saturating_sub(ml));
-                }
-            }
-            re.search_captures(&Input::new(bytes).span(from..end), &mut caps);
+            re.search_captures(&Input::new(bytes).span(pos..end), &mut caps);
             let Some(m) = caps.get_match() else { break };
             let next = if m.end() > m.start() {
                 m.end()

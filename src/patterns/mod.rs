@@ -632,15 +632,7 @@ impl PatternSet {
                         let group = ncaps.saturating_sub(1);
                         gate_sources.push(src.get_ref().clone());
                         gate_rules.push(rules.len() as u32);
-                        // Longest possible match in bytes (`None`: unbounded); lets the
-                        // engine start the rule's search near where the gate saw a match end.
-                        let max_len = syntax::parse_with(
-                            src.get_ref(),
-                            &syntax::Config::new().nest_limit(64),
-                        )
-                        .ok()
-                        .and_then(|h| h.properties().maximum_len());
-                        Matcher::Regex { re, group, max_len }
+                        Matcher::Regex { re, group }
                     }
                     Err(e) => {
                         errors.push(err(&def.file, def.regex_line, format!("bad regex: {e}")));

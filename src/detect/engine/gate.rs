@@ -1,11 +1,11 @@
 //! The gate: one lazy DFA over every regex rule, run once per text.
 //!
-//! Owns: telling, for every regex rule, every offset at which one of its matches ends (any
-//! start, `MatchKind::All`). A rule's own (capturing) regex then only runs when its pattern
-//! matched, and only over `from..last_end`: every match of the rule ends at `last_end` or
-//! earlier, and, when the rule's matches are at most `max_len` bytes long, none starts before
-//! `first_end_at_or_after_pos - max_len`. Look-around still sees the bytes outside the span, so
-//! the rule's leftmost-first matches over that span are exactly those over `pos..text.len()`.
+//! Owns: telling, for every regex rule, whether it matches anywhere in a text and the largest
+//! offset at which one of its matches ends. A rule's own (capturing) regex then only runs when
+//! its pattern matched, and only up to that offset: every match of the rule ends there or
+//! earlier, so the rule's leftmost-first matches in `pos..end` are exactly those in
+//! `pos..text.len()` (look-around still sees the bytes past `end`), and the search skips the
+//! tail of the text after the rule's last match.
 //! Must not: report a rule as absent when it could match (on any search error the caller runs
 //! every rule on the whole text).
 
@@ -55,15 +55,19 @@ impl Gate {
         })
     }
 
+    pub(crate) fn pattern_len(&self) -> usize {
+        self.dfa.pattern_len()
+    }
+
     pub(crate) fn memory_usage(&self) -> usize {
         self.dfa.get_nfa().memory_usage() + self.caches.get().memory_usage()
     }
 
-    /// Fills `ends` with `(pattern, end offset)` of every match in `hay`, sorted. `false` if
-    /// the search failed (the lazy DFA quit on a byte it cannot handle): `ends` is then
-    /// meaningless.
-    pub(crate) fn scan(&self, hay: &[u8], ends: &mut Vec<(usize, usize)>) -> bool {
-        ends.clear();
+    /// Sets `ends[p]` to the largest end offset of a match of pattern `p` in `hay` (`None` when
+    /// it does not match). `ends.len()` must be [`Gate::pattern_len`]. `false` if the search
+    /// failed (the lazy DFA quit on a byte it cannot handle): `ends` is then meaningless.
+    pub(crate) fn scan(&self, hay: &[u8], ends: &mut [Option<usize>]) -> bool {
+        ends.fill(None);
         let mut cache = self.caches.get();
         let input = Input::new(hay);
         let mut state = OverlappingState::start();
@@ -76,11 +80,10 @@ impl Gate {
                 return false;
             }
             let Some(m) = state.get_match() else {
-                ends.sort_unstable();
-                ends.dedup();
                 return true;
             };
-            ends.push((m.pattern().as_usize(), m.offset()));
+            let slot = &mut ends[m.pattern().as_usize()];
+            *slot = Some(slot.map_or(m.offset(), |e: usize| e.max(m.offset())));
         }
     }
 }
@@ -117,19 +120,17 @@ mod tests {
         ];
         let gate = Gate::build(&sources, 1 << 24).unwrap();
         let hay = b"call 555-0132 or 555-01329 x 555-0199\nMaria\nabcd ab abc";
-        let mut ends = Vec::new();
+        let mut ends = vec![None; gate.pattern_len()];
         assert!(gate.scan(hay, &mut ends));
-        let of =
-            |p: usize| -> Vec<usize> { ends.iter().filter(|e| e.0 == p).map(|e| e.1).collect() };
-        assert_eq!(of(0), vec![13, 37]);
-        assert_eq!(of(1), vec![43]);
-        assert_eq!(of(2), vec![46, 48, 51, 54]); // "ab" and "abcd", then "ab", "ab" of "abc"
-        assert_eq!(of(3), Vec::<usize>::new());
-        // A rule's matches over `..last_end` are its matches over the whole text: look-around
-        // (`\b`, `$`) still sees the bytes after the cap.
+        assert_eq!(ends[0], Some(37));
+        assert_eq!(ends[1], Some(43));
+        assert_eq!(ends[2], Some(54)); // "ab" of "abc"; "abcd" ends at 42
+        assert_eq!(ends[3], None);
+        // A rule's matches over `..end` are its matches over the whole text: look-around
+        // (`\b`, `$`) still sees the bytes after `end`.
         for (i, src) in sources.iter().enumerate().take(3) {
             let re = Regex::new(src).unwrap();
-            let end = *of(i).last().unwrap();
+            let end = ends[i].unwrap();
             assert_eq!(
                 all_matches(&re, hay, end),
                 all_matches(&re, hay, hay.len()),
@@ -144,11 +145,11 @@ mod tests {
     #[test]
     fn unicode_word_boundary_is_a_search_error_not_a_miss() {
         let gate = Gate::build(&[r"\bété\b".to_owned()], 1 << 24).unwrap();
-        let mut ends = Vec::new();
+        let mut ends = vec![None; 1];
         // The lazy DFA cannot decide a Unicode `\b` on non-ASCII text: the scan reports failure
         // (the caller then runs every rule) rather than "no match".
         assert!(!gate.scan("en été".as_bytes(), &mut ends));
         assert!(gate.scan(b"plain ascii", &mut ends));
-        assert!(ends.is_empty());
+        assert_eq!(ends[0], None);
     }
 }
