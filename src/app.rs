@@ -153,6 +153,7 @@ struct Shared {
     config: Config,
     metrics: Arc<Metrics>,
     detector: Arc<ArcSwap<Detector>>,
+    policy: Arc<ArcSwap<crate::policy::PolicyConfig>>,
     ready: Arc<AtomicBool>,
     shutdown_tx: watch::Sender<bool>,
     store: Arc<dyn Store>,
@@ -188,13 +189,44 @@ impl ShutdownHandle {
         let _ = tokio::time::timeout(Duration::from_secs(5), self.state.shutdown_tx.closed()).await;
     }
 
-    /// Reloads rules now (what SIGHUP does).
+    /// Reloads rules now (what a rule-file change does).
     pub fn reload(&self) -> bool {
         reload_rules(
             &self.state.config,
             &self.state.detector,
             &self.state.metrics,
         )
+    }
+
+    /// What SIGHUP does: reloads the rules and, when the service was started with a config
+    /// file, re-reads it and swaps in its `[policy]` section. An invalid file changes nothing
+    /// (every problem is logged with its key). Other sections need a restart.
+    pub fn reload_all(&self) -> bool {
+        let rules_ok = self.reload();
+        let Some(path) = &self.state.config.source_file else {
+            return rules_ok;
+        };
+        match Config::load(Some(path)) {
+            Ok(c) => {
+                self.state.policy.store(Arc::new(c.policy));
+                self.state
+                    .metrics
+                    .reloads
+                    .with_label_values(&["success"])
+                    .inc();
+                tracing::info!("Policy reloaded from the config file.");
+                rules_ok
+            }
+            Err(e) => {
+                self.state
+                    .metrics
+                    .reloads
+                    .with_label_values(&["failure"])
+                    .inc();
+                tracing::error!(error = %e, "Config reload failed; keeping the running policy.");
+                false
+            }
+        }
     }
 }
 
@@ -282,6 +314,7 @@ impl Application {
             )?),
         };
         let policy = Arc::new(ArcSwap::from_pointee(config.policy.clone()));
+        let policy_slot = policy.clone();
         let pipeline = Arc::new(Pipeline {
             detector: detector.clone(),
             policy,
@@ -359,6 +392,7 @@ impl Application {
                 config,
                 metrics,
                 detector,
+                policy: policy_slot,
                 ready,
                 shutdown_tx,
                 store,
@@ -417,7 +451,7 @@ impl Application {
                     tokio::select! {
                         _ = term.recv() => break,
                         _ = int.recv() => break,
-                        _ = hup.recv() => { h.reload(); continue; }
+                        _ = hup.recv() => { h.reload_all(); continue; }
                     }
                 }
                 tracing::info!("Shutdown requested: no longer ready, draining in-flight requests.");

@@ -39,6 +39,9 @@ pub struct Config {
     pub log: LogConfig,
     #[serde(default)]
     pub tenants: BTreeMap<String, TenantConfig>,
+    /// The file this configuration was loaded from (SIGHUP re-reads it for policy changes).
+    #[serde(skip)]
+    pub source_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -332,7 +335,9 @@ impl Config {
             fig = fig.merge(Toml::file(path));
         }
         fig = fig.merge(env_provider(env));
-        Self::from_figment(fig)
+        let mut config = Self::from_figment(fig)?;
+        config.source_file = file.map(Path::to_path_buf);
+        Ok(config)
     }
 
     /// Loads from a TOML string on top of the defaults (tests).

@@ -325,6 +325,10 @@ impl Action {
             h.update(s.fingerprint.as_bytes());
             h.update(s.byte_start.to_le_bytes());
         }
+        for t in &self.tags {
+            h.update([0]);
+            h.update(t.as_bytes());
+        }
         hex::encode(&h.finalize()[..16])
     }
 }

@@ -5,6 +5,7 @@
 //! - `canary`: planted PHI appears nowhere at rest or in telemetry.
 //! - `redis_backend`: the same flow on a real `redis-server`, and 503 when it is down.
 //! - `cli`: the binary's subcommands and exit codes.
+//! - `reload`: hot reload of rules (file watch, broken files) and of the policy (SIGHUP).
 //! - `shutdown`: graceful shutdown — not ready first, drain, no acknowledged work lost.
 
 mod support;
@@ -13,6 +14,7 @@ mod canary;
 mod cli;
 mod enforce;
 mod redis_backend;
+mod reload;
 mod shutdown;
 mod webhook_sunshine;
 mod webhook_zendesk;
