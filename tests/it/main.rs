@@ -2,6 +2,7 @@
 //!
 //! - `webhook_zendesk`: signed Zendesk webhooks in → status codes, queue contents, metrics.
 //! - `webhook_sunshine`: Sunshine batches, every content type, API-key checks.
+//! - `enforce`, `enforce_kill`: webhook → exact API calls on fake Zendesk/Sunshine APIs; faults.
 //! - `canary`: planted PHI appears nowhere at rest or in telemetry.
 //! - `redis_backend`: the same flow on a real `redis-server`, and 503 when it is down.
 //! - `cli`: the binary's subcommands and exit codes.
@@ -13,6 +14,7 @@ mod support;
 mod canary;
 mod cli;
 mod enforce;
+mod enforce_kill;
 mod redis_backend;
 mod reload;
 mod shutdown;
