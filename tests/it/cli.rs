@@ -8,14 +8,7 @@ use std::time::Duration;
 use crate::support::*;
 
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_phi-guard"));
-    // Hermetic: no PHI_GUARD_* from the developer's shell.
-    for (k, _) in std::env::vars() {
-        if k.starts_with("PHI_GUARD_") {
-            c.env_remove(k);
-        }
-    }
-    c
+    phi_guard_cmd()
 }
 
 fn run(mut c: Command, stdin: &[u8]) -> (i32, String, String) {
@@ -163,18 +156,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) {
-    for _ in 0..200 {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
-            && r.status() == 200
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("service did not become ready");
 }
 
 #[tokio::test]

@@ -25,29 +25,12 @@ fn body_for(ticket: u64) -> Vec<u8> {
 }
 
 fn serve(cfg: &std::path::Path) -> std::process::Child {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_phi-guard"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("PHI_GUARD_") {
-            c.env_remove(k);
-        }
-    }
-    c.args(["serve", "--config"])
+    phi_guard_cmd()
+        .args(["serve", "--config"])
         .arg(cfg)
         .stderr(Stdio::null())
         .spawn()
         .unwrap()
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) {
-    for _ in 0..200 {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
-            && r.status() == 200
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("service did not become ready");
 }
 
 #[tokio::test]

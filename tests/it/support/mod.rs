@@ -250,3 +250,27 @@ pub fn metric_value(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
     }
     total
 }
+
+/// The `phi-guard` binary with no `PHI_GUARD_*` variables from the caller's environment.
+pub fn phi_guard_cmd() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_phi-guard"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PHI_GUARD_") {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+/// Polls `/readyz` of a `serve` process until it answers 200 (10 s at most).
+pub async fn wait_ready(client: &reqwest::Client, base: &str) {
+    for _ in 0..200 {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            && r.status() == 200
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("service did not become ready");
+}
