@@ -21,5 +21,6 @@ pub mod metrics;
 pub mod patterns;
 pub mod pipeline;
 pub mod policy;
+pub mod retention;
 pub mod store;
 pub mod telemetry;

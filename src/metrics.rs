@@ -74,6 +74,9 @@ pub struct Metrics {
     pub start_time: IntGauge,
     /// Audit records written.
     pub audit_records: IntCounter,
+    /// Deletions scheduled by `[[policy.retention]]` (delayed work items), by action and mode.
+    /// Waiting ones are in `queue_depth{state="delayed"}`; due ones become `ready`.
+    pub retention_scheduled: IntCounterVec,
 }
 
 fn counter_vec(reg: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -262,6 +265,12 @@ impl Metrics {
                 "Process start time, Unix seconds.",
             ),
             audit_records,
+            retention_scheduled: counter_vec(
+                &r,
+                "retention_scheduled_total",
+                "Deletions scheduled by retention rules, by action kind and mode.",
+                &["action", "mode"],
+            ),
             registry: r,
         };
         m.build_info
@@ -299,6 +308,7 @@ impl Metrics {
             &self.build_info,
             &self.start_time,
             &self.audit_records,
+            &self.retention_scheduled,
         ];
         let mut names: Vec<String> = collectors
             .iter()

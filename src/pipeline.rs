@@ -112,8 +112,9 @@ impl Pipeline {
         let policy = self.policy.load();
         let detector = self.detector.load();
         let mut submissions = Vec::with_capacity(events.len());
-        // (submission index, action kind, mode): counted once the submission is accepted.
-        let mut decided: Vec<(usize, &'static str, &'static str)> = Vec::new();
+        // (submission index, action kind, mode, retention schedule): counted once the submission
+        // is accepted.
+        let mut decided: Vec<(usize, &'static str, &'static str, bool)> = Vec::new();
 
         for ev in &events {
             self.metrics
@@ -136,11 +137,17 @@ impl Pipeline {
             // No "seen?" read before scanning: duplicates are rare and `submit` is the authority,
             // so the common case (a new event) pays for one store round trip, not two.
             let started = Instant::now();
+            let now = crate::store::now_ms();
             let mut items = Vec::new();
             for target in &ev.targets {
                 let spans = self.scan_target(&detector, target);
-                for a in policy::decide(target, &spans, &policy) {
-                    decided.push((submissions.len(), a.kind.as_str(), a.mode.as_str()));
+                for a in policy::decide_at(target, &spans, &policy, now) {
+                    decided.push((
+                        submissions.len(),
+                        a.kind.as_str(),
+                        a.mode.as_str(),
+                        a.reason == "retention",
+                    ));
                     items.push(work_item(&a));
                 }
             }
@@ -191,11 +198,17 @@ impl Pipeline {
                     SubmitOutcome::Accepted => {
                         report.accepted += 1;
                         report.actions += submissions[i].items.len();
-                        for (_, kind, mode) in decided.iter().filter(|d| d.0 == i) {
+                        for (_, kind, mode, retention) in decided.iter().filter(|d| d.0 == i) {
                             self.metrics
                                 .actions_decided
                                 .with_label_values(&[kind, mode])
                                 .inc();
+                            if *retention {
+                                self.metrics
+                                    .retention_scheduled
+                                    .with_label_values(&[kind, mode])
+                                    .inc();
+                            }
                         }
                     }
                     SubmitOutcome::Duplicate => {

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::config::ConfigIssue;
 use crate::detect::Label;
 use crate::ingest::{AuthorKind, FieldKind, Intent, ObjectRef, ScanTarget, Source};
+use crate::retention::{self, RetentionRule};
 
 /// Record only, or execute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,9 +57,45 @@ pub enum AiDeletion {
     OnArrival,
     /// Delete the AI-agent messages when control passes to a human or the ticket closes.
     OnHandoff,
+    /// Delete each AI-agent message `ai_agent_delete_after_seconds` after it arrived (a delayed
+    /// work item: survives restarts).
+    AfterDelay,
     /// Never delete automatically (the subscriber handles it elsewhere).
     Never,
 }
+
+/// What happens to the Zendesk ticket an AI-agent messaging transcript became
+/// (`messaging_ticket.*` events, [`ObjectRef::ZendeskMessagingMessage`]).
+///
+/// Only `keep` is available in this build: redacting whole AI-agent comments, soft-deleting a
+/// ticket and permanently deleting it (with job-status polling) have no executor action yet, so
+/// the other values are accepted by the parser and rejected by validation with that reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AiTicket {
+    /// Leave the ticket alone (PHI in it is still redacted like any other comment).
+    Keep,
+    /// Redact the AI-agent comments of the ticket (not yet available).
+    RedactAiComments,
+    /// Soft-delete the ticket (not yet available).
+    SoftDelete,
+    /// Soft-delete, then permanently delete the ticket, polling the job status (not yet available).
+    SoftDeleteThenPermanent,
+}
+
+impl AiTicket {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AiTicket::Keep => "keep",
+            AiTicket::RedactAiComments => "redact_ai_comments",
+            AiTicket::SoftDelete => "soft_delete",
+            AiTicket::SoftDeleteThenPermanent => "soft_delete_then_permanent",
+        }
+    }
+}
+
+/// Longest accepted `ai_agent_delete_after_seconds`: one year.
+pub const MAX_AI_DELETE_AFTER_SECONDS: u64 = 366 * 24 * 3600;
 
 /// The `[policy]` configuration section.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -85,6 +122,12 @@ pub struct PolicyConfig {
     pub end_user_attachments: AttachmentPolicy,
     /// AI-agent conversation content.
     pub ai_agent_deletion: AiDeletion,
+    /// Delay for `ai_agent_deletion = "after_delay"`, in seconds from the message's arrival.
+    pub ai_agent_delete_after_seconds: u64,
+    /// The Zendesk ticket an AI-agent transcript became.
+    pub ai_ticket: AiTicket,
+    /// Retention schedules (`[[policy.retention]]`): every matching entry schedules its deletion.
+    pub retention: Vec<RetentionRule>,
     /// Delete Sunshine messages carrying PHI on third-party channels.
     pub delete_third_party_messages: bool,
     /// Scoped overrides, first match wins.
@@ -126,6 +169,9 @@ impl Default for PolicyConfig {
             tags: vec!["phi-guard-redacted".into()],
             end_user_attachments: AttachmentPolicy::RemoveAlways,
             ai_agent_deletion: AiDeletion::OnHandoff,
+            ai_agent_delete_after_seconds: 86_400,
+            ai_ticket: AiTicket::Keep,
+            retention: Vec::new(),
             delete_third_party_messages: true,
             rules: Vec::new(),
         }
@@ -194,6 +240,27 @@ impl PolicyConfig {
                 reason: "must be within 0.0..=1.0".into(),
             });
         }
+        if self.ai_agent_deletion == AiDeletion::AfterDelay
+            && !(1..=MAX_AI_DELETE_AFTER_SECONDS).contains(&self.ai_agent_delete_after_seconds)
+        {
+            issues.push(ConfigIssue {
+                key: "policy.ai_agent_delete_after_seconds".into(),
+                reason: format!(
+                    "must be within 1..={MAX_AI_DELETE_AFTER_SECONDS} with ai_agent_deletion = \"after_delay\""
+                ),
+            });
+        }
+        if self.ai_ticket != AiTicket::Keep {
+            issues.push(ConfigIssue {
+                key: "policy.ai_ticket".into(),
+                reason: format!(
+                    "\"{}\" is not available in this build (no executor action to redact whole \
+                     AI-agent comments or to soft/permanently delete tickets yet); only \"keep\"",
+                    self.ai_ticket.as_str()
+                ),
+            });
+        }
+        retention::validate_into(&self.retention, issues);
         for (i, tag) in self.tags.iter().enumerate() {
             if tag.is_empty()
                 || tag.len() > 80
@@ -329,12 +396,30 @@ impl Action {
             h.update([0]);
             h.update(t.as_bytes());
         }
+        // A scheduled deletion is a different piece of work from an immediate one on the same
+        // object (and a retention schedule from an AI-agent delay): the reason separates them.
+        // Not the deadline itself, so a redelivered event cannot schedule twice.
+        if self.not_before_ms.is_some() {
+            h.update([1]);
+            h.update(self.reason.as_bytes());
+        }
         hex::encode(&h.finalize()[..16])
     }
 }
 
-/// Decides the actions for one scan target. Pure and deterministic.
+/// Decides the actions for one scan target at the current time (see [`decide_at`]).
 pub fn decide(target: &ScanTarget, spans: &[ScoredSpan], cfg: &PolicyConfig) -> Vec<Action> {
+    decide_at(target, spans, cfg, crate::store::now_ms())
+}
+
+/// Decides the actions for one scan target decided at `now_ms` (Unix ms; the base of delayed
+/// deletions: AI-agent `after_delay` and retention schedules). Pure and deterministic.
+pub fn decide_at(
+    target: &ScanTarget,
+    spans: &[ScoredSpan],
+    cfg: &PolicyConfig,
+    now_ms: u64,
+) -> Vec<Action> {
     let rule = cfg.rule_for(target);
     if rule.is_some_and(|r| r.skip) {
         return Vec::new();
@@ -515,11 +600,27 @@ pub fn decide(target: &ScanTarget, spans: &[ScoredSpan], cfg: &PolicyConfig) -> 
                         phi.clone(),
                         reason,
                     );
+                } else if target.author == AuthorKind::AiAgent
+                    && cfg.ai_agent_deletion == AiDeletion::AfterDelay
+                {
+                    // Not deleted now for another reason: delete once the delay has passed.
+                    push(
+                        ActionKind::DeleteMessage,
+                        target.object.clone(),
+                        Vec::new(),
+                        "ai_agent_content",
+                    );
+                    if let Some(a) = out.last_mut() {
+                        a.not_before_ms = Some(now_ms.saturating_add(
+                            cfg.ai_agent_delete_after_seconds.saturating_mul(1000),
+                        ));
+                    }
                 }
             }
             ObjectRef::SunshineConversation { .. } | ObjectRef::SunshineUser { .. } => {}
         },
     }
+    out.extend(retention::schedule(target, &cfg.retention, mode, now_ms));
     out
 }
 
@@ -821,6 +922,236 @@ mod tests {
             a[0].idempotency_key(),
             decide(&t2, &[], &cfg)[0].idempotency_key()
         );
+    }
+
+    fn conversation() -> ObjectRef {
+        ObjectRef::SunshineConversation {
+            app_id: "a".into(),
+            conversation_id: "c".into(),
+        }
+    }
+
+    #[test]
+    fn ai_after_delay_schedules_deletion_from_now() {
+        let cfg = PolicyConfig {
+            ai_agent_deletion: AiDeletion::AfterDelay,
+            ai_agent_delete_after_seconds: 90,
+            ..Default::default()
+        };
+        let ai = target(msg(), AuthorKind::AiAgent, Intent::Content);
+        let a = decide_at(&ai, &[], &cfg, 1_000_000);
+        assert_eq!(kinds(&a), vec![DeleteMessage]);
+        assert_eq!(a[0].not_before_ms, Some(1_090_000));
+        assert_eq!(a[0].reason, "ai_agent_content");
+        // Same event decided later (a redelivery): same work id, so no second schedule.
+        assert_eq!(
+            a[0].idempotency_key(),
+            decide_at(&ai, &[], &cfg, 5_000_000)[0].idempotency_key()
+        );
+        // Human and end-user messages are not scheduled; nothing happens at handoff.
+        for author in [AuthorKind::HumanAgent, AuthorKind::EndUser] {
+            assert!(decide_at(&target(msg(), author, Intent::Content), &[], &cfg, 1).is_empty());
+        }
+        let mut handoff = target(conversation(), AuthorKind::System, Intent::Handoff);
+        handoff.ai_involved = true;
+        assert!(decide_at(&handoff, &[], &cfg, 1).is_empty());
+        // An AI message on a third-party channel with PHI is deleted now, not later.
+        let mut tp = ai.clone();
+        tp.channel = Some("whatsapp".into());
+        let now = decide_at(
+            &tp,
+            &[span(FieldKind::MessageText, Label::Phone, 0.9)],
+            &cfg,
+            7,
+        );
+        assert_eq!(kinds(&now), vec![DeleteMessage]);
+        assert_eq!(now[0].not_before_ms, None);
+        // A delayed deletion never shares a work id with an immediate one on the same object.
+        let on_arrival = PolicyConfig {
+            ai_agent_deletion: AiDeletion::OnArrival,
+            ..Default::default()
+        };
+        assert_ne!(
+            decide_at(&ai, &[], &on_arrival, 1)[0].idempotency_key(),
+            a[0].idempotency_key()
+        );
+    }
+
+    #[test]
+    fn ai_modes_table() {
+        let mut handoff = target(conversation(), AuthorKind::System, Intent::Handoff);
+        handoff.ai_involved = true;
+        let mut human_handoff = handoff.clone();
+        human_handoff.ai_involved = false;
+        let ai = target(msg(), AuthorKind::AiAgent, Intent::Content);
+        let answer_bot = target(
+            ObjectRef::ZendeskMessagingMessage {
+                ticket_id: 5,
+                conversation_id: Some("c".into()),
+                message_id: Some("m".into()),
+            },
+            AuthorKind::AiAgent,
+            Intent::Content,
+        );
+        let cases = [
+            (AiDeletion::OnArrival, &ai, vec![DeleteMessage]),
+            (AiDeletion::OnArrival, &handoff, vec![]),
+            (AiDeletion::OnHandoff, &ai, vec![]),
+            (AiDeletion::OnHandoff, &handoff, vec![DeleteAiMessages]),
+            (AiDeletion::OnHandoff, &human_handoff, vec![]),
+            (AiDeletion::AfterDelay, &ai, vec![DeleteMessage]),
+            (AiDeletion::Never, &ai, vec![]),
+            (AiDeletion::Never, &handoff, vec![]),
+            // The Zendesk copy of an AI transcript: `ai_ticket = "keep"` (the only mode today).
+            (AiDeletion::OnArrival, &answer_bot, vec![]),
+        ];
+        for (mode, t, want) in cases {
+            let cfg = PolicyConfig {
+                ai_agent_deletion: mode,
+                ..Default::default()
+            };
+            assert_eq!(
+                kinds(&decide_at(t, &[], &cfg, 0)),
+                want,
+                "{mode:?} {:?}",
+                t.intent
+            );
+        }
+    }
+
+    #[test]
+    fn retention_table() {
+        use crate::retention::{RetentionAction, RetentionRule};
+        let rule = |action, channel: Option<&str>, author| RetentionRule {
+            name: "r".into(),
+            match_channel: channel.map(String::from),
+            match_author: author,
+            action: Some(action),
+            after_hours: Some(2),
+            ..Default::default()
+        };
+        let cfg = PolicyConfig {
+            retention: vec![
+                rule(
+                    RetentionAction::DeleteMessage,
+                    Some("whatsapp"),
+                    Some(AuthorKind::EndUser),
+                ),
+                rule(RetentionAction::DeleteConversation, Some("web"), None),
+                RetentionRule {
+                    action: Some(RetentionAction::DeleteConversationMessages),
+                    match_tenant: Some("other".into()),
+                    after_seconds: Some(5),
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        let mut wa = target(msg(), AuthorKind::EndUser, Intent::Content);
+        wa.channel = Some("whatsapp".into());
+        let a = decide_at(&wa, &[], &cfg, 10);
+        assert_eq!(kinds(&a), vec![DeleteMessage]);
+        assert_eq!(a[0].not_before_ms, Some(10 + 2 * 3_600_000));
+        assert_eq!(a[0].reason, "retention");
+        assert_eq!(a[0].object, msg());
+
+        let web = target(msg(), AuthorKind::HumanAgent, Intent::Content);
+        let a = decide_at(&web, &[], &cfg, 10);
+        assert_eq!(kinds(&a), vec![DeleteConversation]);
+        assert_eq!(a[0].object, conversation());
+        // Two messages of one conversation: one work id (the first schedule stands).
+        let mut web2 = web.clone();
+        web2.object = ObjectRef::SunshineMessage {
+            app_id: "a".into(),
+            conversation_id: "c".into(),
+            message_id: "m2".into(),
+        };
+        assert_eq!(
+            a[0].idempotency_key(),
+            decide_at(&web2, &[], &cfg, 99)[0].idempotency_key()
+        );
+        // conversation:create on web schedules the conversation deletion, never a message one.
+        let mut created = target(
+            conversation(),
+            AuthorKind::Unknown,
+            Intent::ConversationCreated,
+        );
+        assert_eq!(
+            kinds(&decide_at(&created, &[], &cfg, 0)),
+            vec![DeleteConversation]
+        );
+        created.channel = Some("whatsapp".into());
+        assert!(decide_at(&created, &[], &cfg, 0).is_empty());
+        // Tenant scope; Zendesk events never schedule; audit scopes stay audit; skip skips.
+        let mut other = web.clone();
+        other.tenant = "other".into();
+        other.channel = Some("line".into());
+        let a = decide_at(&other, &[], &cfg, 0);
+        assert_eq!(kinds(&a), vec![DeleteConversationMessages]);
+        assert_eq!(a[0].not_before_ms, Some(5_000));
+        assert_eq!(a[0].mode, Mode::Audit);
+        let zd = target(comment(), AuthorKind::EndUser, Intent::Content);
+        assert!(decide_at(&zd, &[], &cfg, 0).is_empty());
+        let mut skip = cfg.clone();
+        skip.rules.push(PolicyRule {
+            match_channel: Some("web".into()),
+            skip: true,
+            ..Default::default()
+        });
+        assert!(decide_at(&web, &[], &skip, 0).is_empty());
+    }
+
+    #[test]
+    fn validation_of_new_options() {
+        use crate::retention::{RetentionAction, RetentionRule};
+        let mut cfg = PolicyConfig {
+            ai_agent_deletion: AiDeletion::AfterDelay,
+            ai_agent_delete_after_seconds: 0,
+            ai_ticket: AiTicket::SoftDelete,
+            ..Default::default()
+        };
+        cfg.retention = vec![
+            RetentionRule {
+                action: Some(RetentionAction::DeleteMessage),
+                after_hours: Some(1),
+                after_seconds: Some(1),
+                ..Default::default()
+            },
+            RetentionRule {
+                after_hours: Some(u64::MAX),
+                ..Default::default()
+            },
+            RetentionRule {
+                action: Some(RetentionAction::DeleteConversation),
+                after_hours: Some(24),
+                match_source: Some(Source::Zendesk),
+                ..Default::default()
+            },
+            RetentionRule {
+                action: Some(RetentionAction::DeleteConversation),
+                after_hours: Some(24),
+                ..Default::default()
+            },
+        ];
+        let mut issues = Vec::new();
+        cfg.validate_into(&mut issues);
+        let keys: Vec<_> = issues.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            vec![
+                "policy.ai_agent_delete_after_seconds",
+                "policy.ai_ticket",
+                "policy.retention[0].after_hours",
+                "policy.retention[1].action",
+                "policy.retention[1].after_hours",
+                "policy.retention[2].match_source",
+            ]
+        );
+        assert!(issues[1].reason.contains("not available"));
+        let ok = PolicyConfig::default();
+        let mut issues = Vec::new();
+        ok.validate_into(&mut issues);
+        assert!(issues.is_empty(), "{issues:?}");
     }
 
     #[test]
