@@ -7,6 +7,7 @@
 //! - `redis_backend`: the same flow on a real `redis-server`, and 503 when it is down.
 //! - `cli`: the binary's subcommands and exit codes.
 //! - `reload`: hot reload of rules (file watch, broken files) and of the policy (SIGHUP).
+//! - `retention`: retention schedules and AI-agent `after_delay`: delayed deletions, restarts.
 //! - `shutdown`: graceful shutdown — not ready first, drain, no acknowledged work lost.
 
 mod support;
@@ -17,6 +18,7 @@ mod enforce;
 mod enforce_kill;
 mod redis_backend;
 mod reload;
+mod retention;
 mod shutdown;
 mod webhook_sunshine;
 mod webhook_zendesk;
