@@ -1,7 +1,8 @@
 //! Delayed deletions end to end against the fake Sunshine API: `[[policy.retention]]` schedules
 //! and AI-agent `after_delay` wait for their time (nothing is called before it, the deletion
 //! happens after it), survive a restart on the same store directory, and the configuration
-//! rejects the AI-ticket options the executor cannot carry out yet.
+//! rejects the AI-ticket options the executor cannot carry out yet. The restart test runs on the
+//! embedded store and on a real `redis-server` (the delayed sorted set, restarted with its AOF).
 //!
 //! Delays are seconds (`after_seconds`) so the tests run fast; `after_hours` is the same code
 //! path multiplied by 3600 (checked in `policy`'s unit tests).
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::support::fake_api::{FakeApi, message};
+use crate::support::redis_server::RedisServer;
 use crate::support::*;
 
 const SC_KEY_ID: &str = "app_5ebee0975ac5304b664a12fa";
@@ -44,14 +46,19 @@ key_secret = "{SC_KEY_SECRET}"
     )
 }
 
-/// Starts an enforcing app whose embedded store lives in `data` (kept by the caller, so a second
-/// app can be started on the same store after the first one stopped).
-async fn spawn_on(fake: &FakeApi, data: &std::path::Path, extra: &str) -> TestApp {
+/// Starts an enforcing app on the given `[store]` section.
+async fn spawn_with_store(fake: &FakeApi, store: &str, extra: &str) -> TestApp {
     init_logs();
-    let base = base_toml(&embedded_store(data));
+    let base = base_toml(store);
     let config = phi_guard::config::Config::from_toml_layers(&[&base, &enforce_toml(fake), extra])
         .unwrap_or_else(|e| panic!("{e}"));
     TestApp::start(config, tempfile::tempdir().unwrap()).await
+}
+
+/// Starts an enforcing app whose embedded store lives in `data` (kept by the caller, so a second
+/// app can be started on the same store after the first one stopped).
+async fn spawn_on(fake: &FakeApi, data: &std::path::Path, extra: &str) -> TestApp {
+    spawn_with_store(fake, &embedded_store(data), extra).await
 }
 
 fn sc_envelope(events: Vec<Value>) -> Vec<u8> {
@@ -178,6 +185,27 @@ after_seconds = 2
 
 #[tokio::test]
 async fn scheduled_deletions_survive_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let store = embedded_store(data.path());
+    restart_with_pending_schedule(&store, || {}).await;
+}
+
+#[tokio::test]
+async fn scheduled_deletions_survive_a_restart_on_redis() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    let store = format!(
+        "[store]\nbackend = \"redis\"\nredis_url = \"{}\"\nredis_prefix = \"it-retention\"\n",
+        redis.url()
+    );
+    // Redis itself restarts too (graceful, AOF): the delayed sorted set is on disk.
+    restart_with_pending_schedule(&store, || redis.restart()).await;
+}
+
+/// Schedules a conversation-level deletion, stops the app before it is due, runs `between`, then
+/// starts a new app on the same store and checks that it carries the deletion out on time.
+async fn restart_with_pending_schedule(store: &str, between: impl FnOnce()) {
     let fake = FakeApi::start().await;
     for i in 0..3 {
         fake.add_message(
@@ -197,8 +225,7 @@ name = "conversation created: empty it after 7 s"
 action = "delete_conversation_messages"
 after_seconds = 7
 "#;
-    let data = tempfile::tempdir().unwrap();
-    let app = spawn_on(&fake, data.path(), rules).await;
+    let app = spawn_with_store(&fake, store, rules).await;
     let posted = Instant::now();
     let created = json!({
         "id": "ec1", "createdAt": "2020-09-30T15:14:29.834Z", "type": "conversation:create",
@@ -219,9 +246,9 @@ after_seconds = 7
         "ran before the restart (stop took {:?})",
         stopping.elapsed()
     );
+    between();
 
-    // A new process on the same store directory picks the schedule up and runs it on time.
-    let app = spawn_on(&fake, data.path(), rules).await;
+    let app = spawn_with_store(&fake, store, rules).await;
     let stats = app.store.stats().await.unwrap();
     assert_eq!(stats.delayed, 1, "{stats:?}");
     wait_for(Duration::from_secs(15), || {
