@@ -9,6 +9,10 @@
 //! (see `docs/policy.md`): redact PHI in ticket comments and attachment names, keep PHI off
 //! third-party messaging channels, remove end-user attachments in messaging, and delete AI-agent
 //! conversation content.
+//!
+//! Delayed deletions (AI-agent `after_delay`, `[[policy.retention]]` schedules via
+//! [`crate::retention`]) carry `not_before_ms` computed from the "now" the caller passes to
+//! [`decide_at`]; only the [`decide`] convenience wrapper reads the clock.
 
 use std::collections::BTreeMap;
 
