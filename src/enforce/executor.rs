@@ -495,7 +495,8 @@ impl ApiExecutor {
                     .author
                     .subtypes
                     .iter()
-                    .any(|s| s.eq_ignore_ascii_case("ai"))
+                    // Same reading as ingest: `AI` (generated) and `bot` (bot agent) are AI-authored.
+                    .any(|s| s.eq_ignore_ascii_case("ai") || s.eq_ignore_ascii_case("bot"))
                     || self.ai_source_types.contains(&m.source.kind))
         }) {
             match sc.api.delete_message(app, conv, &m.id).await {
