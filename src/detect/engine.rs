@@ -109,8 +109,14 @@ pub(crate) struct Rule {
 }
 
 pub(crate) enum Matcher {
-    /// `group` = number of explicit capture groups (0 = the whole match is the value).
-    Regex { re: Regex, group: usize },
+    /// `group` = number of explicit capture groups (0 = the whole match is the value);
+    /// `max_len` = the longest match in bytes, when bounded and every match is non-empty
+    /// (lets the search skip ahead to just before the next match end the gate saw).
+    Regex {
+        re: Regex,
+        group: usize,
+        max_len: Option<usize>,
+    },
     /// Phrases from dictionaries; matched by the detector's shared terms automaton.
     Terms { case_sensitive: bool },
     /// Capitalised-token name finder.
@@ -437,22 +443,33 @@ impl Detector {
         }
         // The gate holds every regex rule. Keyword-less rules are enabled by it; rules with
         // keywords must pass both their keyword test and the gate. It also tells where each
-        // rule's last match ends, so the rule's own search stops there.
-        let mut search_end = vec![bytes.len(); self.rules.len()];
+        // rule's matches end: `rule_ends[ri]` is the range of `ends_flat` holding rule `ri`'s
+        // match ends in increasing order (empty range: no gate information for the rule).
         let mut gate_ends = Vec::new();
-        let gated_ok = self.gate.as_ref().is_some_and(|gate| {
-            gate_ends.resize(gate.pattern_len(), None);
-            gate.scan(bytes, &mut gate_ends)
-        });
+        let mut ends_flat = Vec::new();
+        let mut rule_ends = vec![(0usize, 0usize); self.rules.len()];
+        let gated_ok = self
+            .gate
+            .as_ref()
+            .is_some_and(|gate| gate.scan(bytes, &mut gate_ends));
         if gated_ok {
-            let mut gated = vec![false; self.rules.len()];
-            for (pid, end) in gate_ends.iter().enumerate() {
-                if let Some(end) = *end {
-                    let ri = self.gate_rules[pid] as usize;
-                    gated[ri] = true;
-                    search_end[ri] = end;
-                }
+            // Counting sort of the (pattern, end) events by rule; ends stay in increasing order.
+            for &(pid, _) in &gate_ends {
+                rule_ends[self.gate_rules[pid as usize] as usize].1 += 1;
             }
+            let mut next = 0;
+            for r in &mut rule_ends {
+                r.0 = next;
+                next += r.1;
+                r.1 = r.0;
+            }
+            ends_flat.resize(gate_ends.len(), 0);
+            for &(pid, end) in &gate_ends {
+                let r = &mut rule_ends[self.gate_rules[pid as usize] as usize];
+                ends_flat[r.1] = end;
+                r.1 += 1;
+            }
+            let gated: Vec<bool> = rule_ends.iter().map(|r| r.1 > r.0).collect();
             for (ri, rule) in self.rules.iter().enumerate() {
                 if let Matcher::Regex { .. } = rule.matcher {
                     enabled[ri] = gated[ri] && (enabled[ri] || !rule.has_keywords);
@@ -467,8 +484,10 @@ impl Detector {
         }
         for (ri, rule) in self.rules.iter().enumerate() {
             match &rule.matcher {
-                Matcher::Regex { re, group } if enabled[ri] => {
-                    self.run_regex(text, ri, re, *group, search_end[ri], &mut out);
+                Matcher::Regex { re, group, max_len } if enabled[ri] => {
+                    let (a, b) = rule_ends[ri];
+                    let ends = (b > a).then(|| &ends_flat[a..b]);
+                    self.run_regex(text, ri, re, *group, *max_len, ends, &mut out);
                 }
                 Matcher::Names(d) => self.run_names(text, ri, d, &self.name_index[ri], &mut out),
                 _ => {}
@@ -497,23 +516,48 @@ impl Detector {
         out
     }
 
-    /// Runs rule `ri`'s regex over `text[..end]`; no match of the rule ends after `end` (see
-    /// [`Gate`]), and look-around still sees the whole text.
+    /// Runs rule `ri`'s regex (leftmost-first, non-overlapping) over `text`.
+    ///
+    /// `ends`, when the gate ran, holds every offset at which a match of the rule ends, in
+    /// increasing order. The search then stops at the last one (no match ends later), and, when
+    /// the rule's matches are at most `max_len` bytes long and never empty, each search from
+    /// `pos` starts at `max(pos, e - max_len)` where `e` is the first end `>= pos`: a match
+    /// starting in `pos..e - max_len` would end before `e` and at or after `pos`, and the gate
+    /// would have reported that end. So no match starts in the skipped bytes and the leftmost-first
+    /// match found is the same. Look-around still sees the whole text (`Input::span`).
+    #[allow(clippy::too_many_arguments)]
     fn run_regex(
         &self,
         text: &str,
         ri: usize,
         re: &Regex,
         group: usize,
-        end: usize,
+        max_len: Option<usize>,
+        ends: Option<&[usize]>,
         out: &mut Vec<Finding>,
     ) {
         let bytes = text.as_bytes();
-        let end = end.min(bytes.len());
+        let end = ends
+            .and_then(|e| e.last().copied())
+            .unwrap_or(bytes.len())
+            .min(bytes.len());
+        let skip = match (ends, max_len) {
+            (Some(e), Some(l)) => Some((e, l)),
+            _ => None,
+        };
+        let mut k = 0;
         let mut caps = re.create_captures();
         let mut pos = 0;
         while pos <= end {
-            re.search_captures(&Input::new(bytes).span(pos..end), &mut caps);
+            let mut from = pos;
+            if let Some((ends, max_len)) = skip {
+                while k < ends.len() && ends[k] < pos {
+                    k += 1;
+                }
+                let Some(&e) = ends.get(k) else { break };
+                from = from.max(e.saturating_sub(max_len));
+            }
+            re.search_captures(&Input::new(bytes).span(from..end), &mut caps);
             let Some(m) = caps.get_match() else { break };
             let next = if m.end() > m.start() {
                 m.end()

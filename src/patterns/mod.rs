@@ -541,6 +541,17 @@ fn build_regex(src: &str, limit: usize) -> Result<Regex, String> {
         .map_err(|e| one_line(&e.to_string()))
 }
 
+/// The longest match of `src` in bytes, parsed with the syntax of [`build_regex`]; `None` when
+/// unbounded, unparsable, or when the regex can match the empty string.
+fn max_match_len(src: &str) -> Option<usize> {
+    let hir = syntax::parse_with(src, &syntax::Config::new().nest_limit(64)).ok()?;
+    let props = hir.properties();
+    if props.minimum_len()? == 0 {
+        return None;
+    }
+    props.maximum_len()
+}
+
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -632,7 +643,11 @@ impl PatternSet {
                         let group = ncaps.saturating_sub(1);
                         gate_sources.push(src.get_ref().clone());
                         gate_rules.push(rules.len() as u32);
-                        Matcher::Regex { re, group }
+                        Matcher::Regex {
+                            re,
+                            group,
+                            max_len: max_match_len(src.get_ref()),
+                        }
                     }
                     Err(e) => {
                         errors.push(err(&def.file, def.regex_line, format!("bad regex: {e}")));

@@ -1,7 +1,8 @@
 //! The gate: one lazy DFA over every regex rule, run once per text.
 //!
-//! Owns: telling, for every regex rule, whether it matches anywhere in a text and the largest
-//! offset at which one of its matches ends. A rule's own (capturing) regex then only runs when
+//! Owns: telling, for every regex rule, whether it matches anywhere in a text and every offset
+//! at which one of its matches ends (the caller uses the largest as a search cap, and the others
+//! to skip ahead, see `Detector::run_regex`). A rule's own (capturing) regex then only runs when
 //! its pattern matched, and only up to that offset: every match of the rule ends there or
 //! earlier, so the rule's leftmost-first matches in `pos..end` are exactly those in
 //! `pos..text.len()` (look-around still sees the bytes past `end`), and the search skips the
@@ -55,19 +56,15 @@ impl Gate {
         })
     }
 
-    pub(crate) fn pattern_len(&self) -> usize {
-        self.dfa.pattern_len()
-    }
-
     pub(crate) fn memory_usage(&self) -> usize {
         self.dfa.get_nfa().memory_usage() + self.caches.get().memory_usage()
     }
 
-    /// Sets `ends[p]` to the largest end offset of a match of pattern `p` in `hay` (`None` when
-    /// it does not match). `ends.len()` must be [`Gate::pattern_len`]. `false` if the search
-    /// failed (the lazy DFA quit on a byte it cannot handle): `ends` is then meaningless.
-    pub(crate) fn scan(&self, hay: &[u8], ends: &mut [Option<usize>]) -> bool {
-        ends.fill(None);
+    /// Appends `(p, end)` to `ends` for every offset `end` at which a match of pattern `p` ends
+    /// in `hay`, in increasing `end` order (`ends` is cleared first). `false` if the search failed
+    /// (the lazy DFA quit on a byte it cannot handle): `ends` is then meaningless.
+    pub(crate) fn scan(&self, hay: &[u8], ends: &mut Vec<(u32, usize)>) -> bool {
+        ends.clear();
         let mut cache = self.caches.get();
         let input = Input::new(hay);
         let mut state = OverlappingState::start();
@@ -82,10 +79,15 @@ impl Gate {
             let Some(m) = state.get_match() else {
                 return true;
             };
-            let slot = &mut ends[m.pattern().as_usize()];
-            *slot = Some(slot.map_or(m.offset(), |e: usize| e.max(m.offset())));
+            ends.push((m.pattern().as_u32(), m.offset()));
         }
     }
+}
+
+/// The largest `end` recorded for pattern `p` (test helper).
+#[cfg(test)]
+fn last_end(ends: &[(u32, usize)], p: u32) -> Option<usize> {
+    ends.iter().filter(|(q, _)| *q == p).map(|(_, e)| *e).max()
 }
 
 #[cfg(test)]
@@ -120,17 +122,25 @@ mod tests {
         ];
         let gate = Gate::build(&sources, 1 << 24).unwrap();
         let hay = b"call 555-0132 or 555-01329 x 555-0199\nMaria\nabcd ab abc";
-        let mut ends = vec![None; gate.pattern_len()];
+        let mut ends = Vec::new();
         assert!(gate.scan(hay, &mut ends));
-        assert_eq!(ends[0], Some(37));
-        assert_eq!(ends[1], Some(43));
-        assert_eq!(ends[2], Some(54)); // "ab" of "abc"; "abcd" ends at 42
-        assert_eq!(ends[3], None);
+        assert!(ends.windows(2).all(|w| w[0].1 <= w[1].1));
+        assert_eq!(last_end(&ends, 0), Some(37));
+        assert_eq!(last_end(&ends, 1), Some(43));
+        assert_eq!(last_end(&ends, 2), Some(54)); // "ab" of "abc"; "abcd" ends at 42
+        assert_eq!(last_end(&ends, 3), None);
+        // Every match end of a pattern is reported, not only the last one.
+        let phone: Vec<usize> = ends
+            .iter()
+            .filter(|(p, _)| *p == 0)
+            .map(|(_, e)| *e)
+            .collect();
+        assert_eq!(phone, vec![13, 37]);
         // A rule's matches over `..end` are its matches over the whole text: look-around
         // (`\b`, `$`) still sees the bytes after `end`.
         for (i, src) in sources.iter().enumerate().take(3) {
             let re = Regex::new(src).unwrap();
-            let end = ends[i].unwrap();
+            let end = last_end(&ends, i as u32).unwrap();
             assert_eq!(
                 all_matches(&re, hay, end),
                 all_matches(&re, hay, hay.len()),
@@ -145,11 +155,11 @@ mod tests {
     #[test]
     fn unicode_word_boundary_is_a_search_error_not_a_miss() {
         let gate = Gate::build(&[r"\bété\b".to_owned()], 1 << 24).unwrap();
-        let mut ends = vec![None; 1];
+        let mut ends = Vec::new();
         // The lazy DFA cannot decide a Unicode `\b` on non-ASCII text: the scan reports failure
         // (the caller then runs every rule) rather than "no match".
         assert!(!gate.scan("en été".as_bytes(), &mut ends));
         assert!(gate.scan(b"plain ascii", &mut ends));
-        assert_eq!(ends[0], None);
+        assert!(ends.is_empty());
     }
 }
