@@ -1118,6 +1118,91 @@ pub(crate) fn fill_char_offsets(text: &str, cands: &mut [Finding]) {
 mod tests {
     use super::*;
 
+    /// Candidates (rule index, span) of a detector made of `sources`, with or without the gate.
+    fn regex_candidates(sources: &[&str], gated: bool, text: &str) -> Vec<(String, usize, usize)> {
+        let rules = sources
+            .iter()
+            .enumerate()
+            .map(|(i, src)| {
+                let props = regex_automata::util::syntax::parse(src).unwrap();
+                let props = props.properties();
+                let max_len = props
+                    .maximum_len()
+                    .filter(|_| props.minimum_len().is_some_and(|m| m > 0));
+                Rule {
+                    id: Arc::from(format!("r{i}")),
+                    label: Label::Phone,
+                    base_score: 0.5,
+                    min_score: 0.0,
+                    matcher: Matcher::Regex {
+                        re: Regex::new(src).unwrap(),
+                        group: 0,
+                        max_len,
+                    },
+                    has_keywords: false,
+                    validators: Vec::new(),
+                    context: Context::default(),
+                    allow: Allow::default(),
+                    use_global_allow: false,
+                }
+            })
+            .collect();
+        let owned: Vec<String> = sources.iter().map(|s| (*s).to_owned()).collect();
+        if gated {
+            let mut ends = Vec::new();
+            assert!(
+                Gate::build(&owned, 1 << 24)
+                    .unwrap()
+                    .scan(text.as_bytes(), &mut ends)
+            );
+        }
+        let det = Detector::build(DetectorParts {
+            rules,
+            keywords: vec![Vec::new(); sources.len()],
+            terms: Vec::new(),
+            global_allow: Allow::default(),
+            min_score: 0.0,
+            gate: if gated {
+                Some(Gate::build(&owned, 1 << 24).unwrap())
+            } else {
+                None
+            },
+            gate_rules: (0..sources.len() as u32).collect(),
+            dict_bytes: 0,
+        })
+        .unwrap();
+        det.candidates(text)
+            .into_iter()
+            .map(|f| (f.rule.to_string(), f.byte_start, f.byte_end))
+            .collect()
+    }
+
+    #[test]
+    fn gate_skip_ahead_finds_the_same_matches_as_a_full_scan() {
+        let sources = [
+            // ASCII classes: `max_len` is then exact (a Unicode `\d` is up to 4 bytes).
+            r"(?-u:\b)[0-9]{3}-[0-9]{4}(?-u:\b)",
+            r"\d{3}-\d{4}",
+            r"ab|abcd",
+            r"a[bc]{1,3}d?",
+            r"(?m)^x{1,4}y$",
+            r"[a-z]+@[a-z]+",
+            r"b?",
+        ];
+        let text = "call 555-0132 or 555-01329 x 555-0199\nxxy\nxxxxxy\nabcd ab abc abbbcd \
+                    acccccd ann@x bob@ex ab abcd\nxy";
+        let gated = regex_candidates(&sources, true, text);
+        let full = regex_candidates(&sources, false, text);
+        assert_eq!(gated, full);
+        // Leftmost-first, adjacent and overlapping matches are all kept.
+        let p = text.find("abcd ab ").unwrap();
+        assert!(gated.contains(&("r2".to_owned(), p, p + 2)));
+        assert!(gated.contains(&("r2".to_owned(), p + 5, p + 7)));
+        assert!(gated.contains(&("r3".to_owned(), p, p + 4)));
+        assert!(gated.contains(&("r0".to_owned(), 5, 13)));
+        assert!(gated.iter().any(|(r, _, _)| r == "r4"));
+    }
+
     #[test]
     fn char_offsets_unicode() {
         let text = "é漢😀e\u{301}x";
