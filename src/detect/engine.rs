@@ -9,9 +9,10 @@
 //! 1. Keyword pre-filter: one ASCII-case-insensitive Aho-Corasick automaton over every rule's
 //!    `keywords`; a rule with keywords runs only if one of them occurs somewhere in the text.
 //! 2. Every regex rule is gated by one multi-pattern lazy DFA ([`Gate`], a single overlapping
-//!    pass that also records where each rule's last match ends): only rules that match somewhere
+//!    pass that also records where each rule's matches end): only rules that match somewhere
 //!    (and whose keywords occur, if they have any) run their own regex to find positions and
-//!    capture groups, and only up to that end.
+//!    capture groups, only up to the last end, and (for bounded rules) each search starting just
+//!    before the next end (see `Detector::run_regex`).
 //! 3. Dictionary "terms" rules share one leftmost-longest Aho-Corasick automaton; hits must sit on
 //!    word boundaries. "names" rules look capitalised tokens up (one hash lookup per token) in a
 //!    map merging their dictionaries into flags.
