@@ -177,7 +177,15 @@ after_seconds = 2
         vec!["/v2/apps/app1/conversations/conv-1/messages/m-1"]
     );
     assert_eq!(fake.messages("conv-2").len(), 1, "other channel untouched");
-    let stats = app.store.stats().await.unwrap();
+    // The deletion is visible at the fake before the worker acks: let it settle.
+    let mut stats = app.store.stats().await.unwrap();
+    for _ in 0..200 {
+        if stats.delayed + stats.ready + stats.leased == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        stats = app.store.stats().await.unwrap();
+    }
     assert_eq!(stats.delayed + stats.ready + stats.leased, 0, "{stats:?}");
     app.stop().await;
     fake.stop().await;
