@@ -203,15 +203,38 @@ pub struct PolicyRule {
 
 impl PolicyRule {
     fn matches(&self, t: &ScanTarget) -> bool {
-        self.match_tenant.as_ref().is_none_or(|v| *v == t.tenant)
-            && self.match_source.is_none_or(|v| v == t.source)
-            && self.match_brand_id.is_none_or(|v| Some(v) == t.brand_id)
-            && self.match_group_id.is_none_or(|v| Some(v) == t.group_id)
-            && self
-                .match_channel
-                .as_ref()
-                .is_none_or(|v| t.channel.as_deref() == Some(v.as_str()))
-            && self.match_author.is_none_or(|v| v == t.author)
+        Scope {
+            tenant: self.match_tenant.as_deref(),
+            source: self.match_source,
+            brand_id: self.match_brand_id,
+            group_id: self.match_group_id,
+            channel: self.match_channel.as_deref(),
+            author: self.match_author,
+        }
+        .matches(t)
+    }
+}
+
+/// The `match_*` keys shared by scoped rules and retention entries: every key that is set must
+/// match the target; unset keys match anything.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Scope<'a> {
+    pub tenant: Option<&'a str>,
+    pub source: Option<Source>,
+    pub brand_id: Option<u64>,
+    pub group_id: Option<u64>,
+    pub channel: Option<&'a str>,
+    pub author: Option<AuthorKind>,
+}
+
+impl Scope<'_> {
+    pub(crate) fn matches(&self, t: &ScanTarget) -> bool {
+        self.tenant.is_none_or(|v| v == t.tenant)
+            && self.source.is_none_or(|v| v == t.source)
+            && self.brand_id.is_none_or(|v| Some(v) == t.brand_id)
+            && self.group_id.is_none_or(|v| Some(v) == t.group_id)
+            && self.channel.is_none_or(|v| t.channel.as_deref() == Some(v))
+            && self.author.is_none_or(|v| v == t.author)
     }
 }
 

@@ -73,13 +73,14 @@ impl RetentionRule {
     }
 
     fn matches(&self, t: &ScanTarget) -> bool {
-        self.match_tenant.as_ref().is_none_or(|v| *v == t.tenant)
-            && self.match_source.is_none_or(|v| v == t.source)
-            && self
-                .match_channel
-                .as_ref()
-                .is_none_or(|v| t.channel.as_deref() == Some(v.as_str()))
-            && self.match_author.is_none_or(|v| v == t.author)
+        crate::policy::Scope {
+            tenant: self.match_tenant.as_deref(),
+            source: self.match_source,
+            channel: self.match_channel.as_deref(),
+            author: self.match_author,
+            ..Default::default()
+        }
+        .matches(t)
     }
 }
 

@@ -180,18 +180,13 @@ async fn serve_killed_with_sigkill_keeps_acknowledged_work() {
         .unwrap();
     wait_ready(&client, &base).await;
     let body = crate::webhook_zendesk::comment_added("ev-kill-1", "SSN 536-22-8107 please", true);
-    let ts = now_ts();
-    let r = client
-        .post(format!("{base}/webhooks/zendesk"))
-        .header("x-zendesk-webhook-signature-timestamp", &ts)
-        .header(
-            "x-zendesk-webhook-signature",
-            zd_sign(ZD_SECRET, &ts, &body),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let r = post_signed(
+        &client,
+        &format!("{base}/webhooks/zendesk"),
+        &body,
+        ZD_SECRET,
+    )
+    .await;
     assert_eq!(r.status(), 200);
     // SIGKILL right after the acknowledgement: no graceful anything.
     child.kill().unwrap();

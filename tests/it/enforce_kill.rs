@@ -101,18 +101,13 @@ requests_per_minute = 6000
     wait_ready(&client, &base).await;
     for t in 1..=TICKETS {
         let body = body_for(t);
-        let ts = now_ts();
-        let r = client
-            .post(format!("{base}/webhooks/zendesk"))
-            .header("x-zendesk-webhook-signature-timestamp", &ts)
-            .header(
-                "x-zendesk-webhook-signature",
-                zd_sign(ZD_SECRET, &ts, &body),
-            )
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let r = post_signed(
+            &client,
+            &format!("{base}/webhooks/zendesk"),
+            &body,
+            ZD_SECRET,
+        )
+        .await;
         assert_eq!(r.status(), 200);
     }
     // Kill once redactions are in flight.

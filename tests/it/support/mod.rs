@@ -157,19 +157,13 @@ impl TestApp {
 
     /// POSTs a Zendesk-signed body.
     pub async fn post_zendesk(&self, path: &str, body: &[u8], secret: &str) -> reqwest::Response {
-        let ts = now_ts();
-        let sig = zd_sign(secret, &ts, body);
-        self.client
-            .post(format!("{}{}", self.base, path))
-            .header("content-type", "application/json")
-            .header("x-zendesk-webhook-signature-timestamp", ts)
-            .header("x-zendesk-webhook-signature", sig)
-            .header("x-zendesk-webhook-invocation-id", "8350205582")
-            .header("x-zendesk-account-id", "22129848")
-            .body(body.to_vec())
-            .send()
-            .await
-            .unwrap()
+        post_signed(
+            &self.client,
+            &format!("{}{}", self.base, path),
+            body,
+            secret,
+        )
+        .await
     }
 
     pub async fn post_sunshine(&self, path: &str, body: &[u8], key: &str) -> reqwest::Response {
@@ -273,4 +267,26 @@ pub async fn wait_ready(client: &reqwest::Client, base: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("service did not become ready");
+}
+
+/// POSTs `body` to `url` signed like Zendesk does, timestamped now.
+pub async fn post_signed(
+    client: &reqwest::Client,
+    url: &str,
+    body: &[u8],
+    secret: &str,
+) -> reqwest::Response {
+    let ts = now_ts();
+    let sig = zd_sign(secret, &ts, body);
+    client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("x-zendesk-webhook-signature-timestamp", ts)
+        .header("x-zendesk-webhook-signature", sig)
+        .header("x-zendesk-webhook-invocation-id", "8350205582")
+        .header("x-zendesk-account-id", "22129848")
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap()
 }
