@@ -739,7 +739,6 @@ impl PatternSet {
                 base_score: *raw.base_score.get_ref(),
                 min_score: raw.min_score.unwrap_or(0.0),
                 matcher,
-                has_keywords: !raw.keywords.is_empty(),
                 validators: raw
                     .validators
                     .iter()

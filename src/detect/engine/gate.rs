@@ -17,6 +17,7 @@ use regex_automata::nfa::thompson;
 use regex_automata::util::pool::Pool;
 use regex_automata::util::syntax;
 use regex_automata::{Input, MatchKind};
+use regex_syntax::hir::{Capture, Hir, HirKind, Look, Repetition};
 
 type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
@@ -29,24 +30,39 @@ pub(crate) struct Gate {
 impl Gate {
     /// Compiles `sources` into one DFA reporting every pattern's match ends (`MatchKind::All`).
     /// `None` if it cannot be built (too large): then every rule runs unconditionally.
+    ///
+    /// Unicode word-boundary assertions (`\b`, `\B` and their start/end forms) are removed from
+    /// the gate's copy of each pattern (see [`relax_unicode_word_looks`]): a lazy DFA cannot
+    /// evaluate them on non-ASCII bytes and would give up on every text with an accent, a
+    /// curly quote or a no-break space. Dropping an assertion only widens what a pattern
+    /// matches, so the gate still reports every end of every real match (plus some that the
+    /// rule's own regex, which keeps its `\b`, then rejects).
     pub(crate) fn build(sources: &[String], nfa_size_limit: usize) -> Option<Gate> {
-        let dfa = DFA::builder()
+        let mut hirs = Vec::with_capacity(sources.len());
+        for src in sources {
+            let hir = syntax::parse_with(src, &syntax::Config::new().nest_limit(64)).ok()?;
+            hirs.push(relax_unicode_word_looks(&hir));
+        }
+        let nfa = thompson::Compiler::new()
             .configure(
-                DFA::config()
-                    .match_kind(MatchKind::All)
-                    // Words may contain non-ASCII letters: a Unicode `\b` makes the search
-                    // stop with an error on them (handled by the caller) instead of guessing.
-                    .unicode_word_boundary(true)
-                    // Large enough that the lazy DFA does not thrash on ~60 patterns.
-                    .cache_capacity(8 << 20),
-            )
-            .syntax(syntax::Config::new().nest_limit(64))
-            .thompson(
                 thompson::Config::new()
                     .nfa_size_limit(Some(nfa_size_limit))
                     .which_captures(thompson::WhichCaptures::None),
             )
-            .build_many(sources)
+            .build_many_from_hir(&hirs)
+            .ok()?;
+        let dfa = DFA::builder()
+            .configure(
+                DFA::config()
+                    .match_kind(MatchKind::All)
+                    // No Unicode word boundary is left; should one ever be, the search stops
+                    // with an error on non-ASCII bytes (the caller then runs every rule)
+                    // instead of guessing.
+                    .unicode_word_boundary(true)
+                    // Large enough that the lazy DFA does not thrash on ~60 patterns.
+                    .cache_capacity(8 << 20),
+            )
+            .build_from_nfa(nfa)
             .ok()?;
         let for_pool = dfa.clone();
         let make: CacheFn = Box::new(move || for_pool.create_cache());
@@ -80,6 +96,37 @@ impl Gate {
                 return true;
             };
             ends.push((m.pattern().as_u32(), m.offset()));
+        }
+    }
+}
+
+/// `hir` with every Unicode word-boundary assertion replaced by the empty regex: a superset of
+/// the original (every match of `hir` is a match of the result, with the same span).
+fn relax_unicode_word_looks(hir: &Hir) -> Hir {
+    match hir.kind() {
+        HirKind::Look(
+            Look::WordUnicode
+            | Look::WordUnicodeNegate
+            | Look::WordStartUnicode
+            | Look::WordEndUnicode
+            | Look::WordStartHalfUnicode
+            | Look::WordEndHalfUnicode,
+        ) => Hir::empty(),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => hir.clone(),
+        HirKind::Repetition(r) => Hir::repetition(Repetition {
+            min: r.min,
+            max: r.max,
+            greedy: r.greedy,
+            sub: Box::new(relax_unicode_word_looks(&r.sub)),
+        }),
+        HirKind::Capture(c) => Hir::capture(Capture {
+            index: c.index,
+            name: c.name.clone(),
+            sub: Box::new(relax_unicode_word_looks(&c.sub)),
+        }),
+        HirKind::Concat(v) => Hir::concat(v.iter().map(relax_unicode_word_looks).collect()),
+        HirKind::Alternation(v) => {
+            Hir::alternation(v.iter().map(relax_unicode_word_looks).collect())
         }
     }
 }
@@ -153,13 +200,38 @@ mod tests {
     }
 
     #[test]
-    fn unicode_word_boundary_is_a_search_error_not_a_miss() {
-        let gate = Gate::build(&[r"\bété\b".to_owned()], 1 << 24).unwrap();
+    fn unicode_word_boundaries_are_relaxed_not_a_search_error() {
+        let sources = [r"\bété\b".to_owned(), r"\b\d{3}\b".to_owned()];
+        let gate = Gate::build(&sources, 1 << 24).unwrap();
         let mut ends = Vec::new();
-        // The lazy DFA cannot decide a Unicode `\b` on non-ASCII text: the scan reports failure
-        // (the caller then runs every rule) rather than "no match".
-        assert!(!gate.scan("en été".as_bytes(), &mut ends));
+        // Non-ASCII text no longer stops the gate: `\b` is dropped from its copy of each
+        // pattern, so every real match end is still reported ...
+        assert!(gate.scan("en été, n° 123 «ok»".as_bytes(), &mut ends));
+        assert!(ends.contains(&(0, "en été".len())));
+        assert!(ends.contains(&(1, "en été, n° 123".len())));
+        // ... and some that the rule's own regex (which keeps `\b`) rejects: a superset.
+        assert!(gate.scan("1234 étés".as_bytes(), &mut ends));
+        assert!(ends.contains(&(1, 3)) && ends.contains(&(0, "1234 été".len())));
         assert!(gate.scan(b"plain ascii", &mut ends));
         assert!(ends.is_empty());
+    }
+
+    #[test]
+    fn relaxed_gate_reports_every_real_match_end_on_unicode_text() {
+        let sources = [
+            r"\b\d{2}/\d{2}/\d{4}\b".to_owned(),
+            r"(?i)\bné(?:e)?\s+le\b".to_owned(),
+            r"\B-\d+".to_owned(),
+        ];
+        let gate = Gate::build(&sources, 1 << 24).unwrap();
+        let hay = "Mme Émilie née le 14/03/1962 à Paris — réf. x-42, 😀 01/02/2003é 5-6";
+        let mut ends = Vec::new();
+        assert!(gate.scan(hay.as_bytes(), &mut ends));
+        for (i, src) in sources.iter().enumerate() {
+            let re = Regex::new(src).unwrap();
+            for (_, e) in all_matches(&re, hay.as_bytes(), hay.len()) {
+                assert!(ends.contains(&(i as u32, e)), "{src}: end {e} not reported");
+            }
+        }
     }
 }
