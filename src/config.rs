@@ -130,6 +130,14 @@ pub struct WorkerConfig {
     /// Zendesk / Sunshine API whole-request timeout.
     #[serde(default = "default_api_timeout_ms")]
     pub api_timeout_ms: u64,
+    /// A delayed item whose ready time passed more than this long ago is reported as
+    /// `phi_guard_delayed_items{state="overdue"}` (alerted on).
+    #[serde(default = "default_delayed_overdue_after_seconds")]
+    pub delayed_overdue_after_seconds: u64,
+}
+
+fn default_delayed_overdue_after_seconds() -> u64 {
+    300
 }
 
 fn default_api_connect_timeout_ms() -> u64 {
@@ -593,6 +601,12 @@ impl Config {
                     ));
                 }
             }
+        }
+        if !(1..=86_400).contains(&self.worker.delayed_overdue_after_seconds) {
+            issues.push(ConfigIssue {
+                key: "worker.delayed_overdue_after_seconds".into(),
+                reason: "must be within 1..=86400".into(),
+            });
         }
         if self.worker.api_connect_timeout_ms == 0 || self.worker.api_timeout_ms == 0 {
             issues.push(issue(
