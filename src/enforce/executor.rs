@@ -35,7 +35,7 @@ use async_trait::async_trait;
 use secrecy::ExposeSecret;
 
 use super::api::{self, ApiError, HttpApi, RateLimiter, SharedWindow, Timeouts, is_not_found};
-use super::redact::{visible_text, wrap_ranges};
+use super::redact::{text_ranges, visible_text, wrap_ranges};
 use super::sunshine_api::SunshineApi;
 use super::zendesk_api::{Comment, JobState, ZendeskApi};
 use super::{ExecOutcome, Executor};
@@ -618,7 +618,7 @@ impl ApiExecutor {
                     } else {
                         &c.html_body
                     };
-                    let w = wrap_ranges(text, &[(0, text.len())]);
+                    let w = wrap_ranges(text, &text_ranges(text));
                     if w.wrapped == 0 {
                         CommentPlan::Unwrappable(1)
                     } else {
