@@ -2,8 +2,9 @@
 //!
 //! Owns: paths, request bodies and response structs for listing comments (cursor pagination),
 //! Agent Workspace and classic comment redaction, attachment redaction, making a comment private,
-//! adding tags, soft / permanent ticket deletion and job-status polling. Must not: decide what to redact, log bodies, or follow a pagination link to
-//! a host other than the configured base URL (credentials would go with it).
+//! adding tags, soft / permanent ticket deletion and job-status polling. Must not: decide what to
+//! redact, log bodies, or follow a pagination link to a host other than the configured base URL
+//! (credentials would go with it).
 
 use reqwest::Method;
 use serde::Deserialize;
