@@ -14,9 +14,9 @@
 //! - `soft_delete`: `DELETE /api/v2/tickets/{id}` (204); 404 = already deleted.
 //! - `soft_delete_then_permanent`: soft delete (404 = already soft-deleted, go on), then
 //!   `DELETE /api/v2/deleted_tickets/{id}`, which answers with a job; the job is polled
-//!   (`GET /api/v2/job_statuses/{id}`) with exponential backoff (`job_poll_first` doubling up to
-//!   `job_poll_cap`) for at most half the lease (capped at 60 s). `completed` → done; `failed` /
-//!   `killed` → retry (`job_failed`, a fresh job next attempt; DLQ after `max_attempts`); still
+//!   (`GET /api/v2/job_statuses/{id}`) with exponential backoff ([`JobPoll`]: 250 ms doubling up
+//!   to 5 s) for at most half the lease, capped at 20 s (inside the shutdown grace).
+//!   `completed` → done; `failed` / `killed` → retry (`job_failed`, a fresh job next attempt; DLQ after `max_attempts`); still
 //!   running → retry (`job_pending`) and the job id is remembered in this process so the next
 //!   attempt polls the same job instead of starting another (another replica, or a restart,
 //!   re-issues the delete). A 404 from `deleted_tickets` after a 404 from the soft delete means
@@ -236,9 +236,10 @@ impl ApiExecutor {
             job_poll: JobPoll {
                 first: Duration::from_millis(250),
                 cap: Duration::from_secs(5),
-                // Within the lease, so a slow job never makes another worker take the item over.
+                // Within the lease (another worker would take the item over) and well within
+                // the shutdown grace (25 s by default), so a stopping worker settles its item.
                 budget: Duration::from_secs(config.worker.lease_seconds / 2)
-                    .min(Duration::from_secs(60)),
+                    .min(Duration::from_secs(20)),
             },
             pending_jobs: std::sync::Mutex::new(HashMap::new()),
         })
