@@ -10,8 +10,12 @@
 //! third-party messaging channels, remove end-user attachments in messaging, and delete AI-agent
 //! conversation content.
 //!
-//! Delayed deletions (AI-agent `after_delay`, `[[policy.retention]]` schedules via
-//! [`crate::retention`]) carry `not_before_ms` computed from the "now" the caller passes to
+//! Opt-in, the ticket an AI-agent transcript became is handled by [`AiTicket`] (whole-comment
+//! redaction or soft / permanent deletion), and removed messaging attachments tag the linked
+//! ticket (`attachment_tags`).
+//!
+//! Delayed deletions (AI-agent `after_delay`, `ai_ticket_after_seconds`, `[[policy.retention]]`
+//! schedules via [`crate::retention`]) carry `not_before_ms` computed from the "now" the caller passes to
 //! [`decide_at`]; only the [`decide`] convenience wrapper reads the clock.
 
 use std::collections::BTreeMap;
