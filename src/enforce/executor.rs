@@ -77,6 +77,9 @@ pub struct ApiExecutor {
     pending_jobs: std::sync::Mutex<HashMap<(String, u64), String>>,
 }
 
+/// Permanent-deletion jobs remembered per process at most.
+const MAX_PENDING_JOBS: usize = 10_000;
+
 /// How a permanent-deletion job is polled within one attempt.
 #[derive(Debug, Clone, Copy)]
 pub struct JobPoll {
@@ -262,6 +265,11 @@ impl ApiExecutor {
         if let Ok(mut m) = self.pending_jobs.lock() {
             match job {
                 Some(j) => {
+                    // Entries of items that were dead-lettered mid-job are never removed: keep the
+                    // map bounded (losing an entry only means the delete is issued again).
+                    if m.len() >= MAX_PENDING_JOBS && !m.contains_key(&key) {
+                        m.clear();
+                    }
                     m.insert(key, j);
                 }
                 None => {
