@@ -248,12 +248,6 @@ impl ApiExecutor {
         })
     }
 
-    /// Overrides the job polling schedule (tests use short delays).
-    pub fn with_job_poll(mut self, job_poll: JobPoll) -> ApiExecutor {
-        self.job_poll = job_poll;
-        self
-    }
-
     fn pending_job(&self, key: &(String, u64)) -> Option<String> {
         self.pending_jobs
             .lock()
