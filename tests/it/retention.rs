@@ -258,7 +258,13 @@ after_seconds = 7
 
     let app = spawn_with_store(&fake, store, rules).await;
     let stats = app.store.stats().await.unwrap();
-    assert_eq!(stats.delayed, 1, "{stats:?}");
+    // Still queued. On a loaded machine the stop + restart can outlast the delay, and the new
+    // workers lease the item at once: delayed or already leased, but there exactly once.
+    assert_eq!(
+        (stats.delayed + stats.ready + stats.leased, stats.dead),
+        (1, 0),
+        "{stats:?}"
+    );
     wait_for(Duration::from_secs(15), || {
         fake.messages("conv-r").is_empty()
     })
