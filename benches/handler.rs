@@ -75,6 +75,9 @@ impl Store for NullStore {
     async fn stats(&self) -> Result<QueueStats, StoreError> {
         Ok(QueueStats::default())
     }
+    async fn delayed_stats(&self, _: u64, _: u64) -> Result<DelayedStats, StoreError> {
+        Ok(DelayedStats::default())
+    }
     async fn append_audit(&self, _: &[u8]) -> Result<(), StoreError> {
         Ok(())
     }

@@ -341,6 +341,10 @@ impl Application {
             ready: ready.clone(),
             max_body_bytes: config.server.max_body_bytes,
             retry_after_seconds: config.server.retry_after_seconds,
+            delayed_overdue_after_ms: config
+                .worker
+                .delayed_overdue_after_seconds
+                .saturating_mul(1000),
         });
         // Worker-only replicas serve health, readiness and metrics but no webhooks.
         let ingest = config.server.ingest_enabled;

@@ -130,6 +130,14 @@ pub struct WorkerConfig {
     /// Zendesk / Sunshine API whole-request timeout.
     #[serde(default = "default_api_timeout_ms")]
     pub api_timeout_ms: u64,
+    /// A delayed item whose ready time passed more than this long ago is reported as
+    /// `phi_guard_delayed_items{state="overdue"}` (alerted on).
+    #[serde(default = "default_delayed_overdue_after_seconds")]
+    pub delayed_overdue_after_seconds: u64,
+}
+
+fn default_delayed_overdue_after_seconds() -> u64 {
+    300
 }
 
 fn default_api_connect_timeout_ms() -> u64 {
@@ -594,6 +602,12 @@ impl Config {
                 }
             }
         }
+        if !(1..=86_400).contains(&self.worker.delayed_overdue_after_seconds) {
+            issues.push(ConfigIssue {
+                key: "worker.delayed_overdue_after_seconds".into(),
+                reason: "must be within 1..=86400".into(),
+            });
+        }
         if self.worker.api_connect_timeout_ms == 0 || self.worker.api_timeout_ms == 0 {
             issues.push(issue(
                 "worker.api_timeout_ms",
@@ -604,6 +618,21 @@ impl Config {
             self.validate_api_credentials(name, t, issues);
         }
         self.policy.validate_into(issues);
+        if let Err(errors) = self.ingest.author.validate() {
+            for e in errors {
+                let (key, reason) = e.split_once(": ").unwrap_or(("ingest.author", e.as_str()));
+                issues.push(issue(key, reason));
+            }
+        }
+        if self.policy.ai_ticket == crate::policy::AiTicket::RedactAiComments
+            && self.ingest.author.ai_zendesk_user_ids.is_empty()
+        {
+            issues.push(issue(
+                "ingest.author.ai_zendesk_user_ids",
+                "required with policy.ai_ticket = \"redact_ai_comments\": the Zendesk user id(s) \
+                 the AI agent's comments are attributed to (not documented, so not guessed)",
+            ));
+        }
     }
 
     /// API sections are checked when present; in enforce mode every tenant that receives a
@@ -817,6 +846,24 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn redact_ai_comments_needs_the_ai_user_ids() {
+        let mut c = Config::load_from(None, &[]).expect("defaults are valid");
+        c.policy.ai_ticket = crate::policy::AiTicket::RedactAiComments;
+        let mut issues = Vec::new();
+        c.validate_into(&mut issues);
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.key == "ingest.author.ai_zendesk_user_ids"),
+            "{issues:?}"
+        );
+        c.ingest.author.ai_zendesk_user_ids = vec![1234];
+        let mut issues = Vec::new();
+        c.validate_into(&mut issues);
+        assert!(issues.is_empty(), "{issues:?}");
     }
 
     #[test]

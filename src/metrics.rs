@@ -77,6 +77,10 @@ pub struct Metrics {
     /// Deletions scheduled by `[[policy.retention]]` (delayed work items), by action and mode.
     /// Waiting ones are in `queue_depth{state="delayed"}`; due ones become `ready`.
     pub retention_scheduled: IntCounterVec,
+    /// Delayed work items (scheduled deletions, retries waiting) by `state`: `scheduled` (ready
+    /// time in the future), `due` (passed, within `worker.delayed_overdue_after_seconds`),
+    /// `overdue` (passed by more: nobody is leasing). Sampled from the store on scrape.
+    pub delayed_items: IntGaugeVec,
 }
 
 fn counter_vec(reg: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -265,6 +269,12 @@ impl Metrics {
                 "Process start time, Unix seconds.",
             ),
             audit_records,
+            delayed_items: gauge_vec(
+                &r,
+                "delayed_items",
+                "Delayed work items by state: scheduled, due, overdue (sampled).",
+                &["state"],
+            ),
             retention_scheduled: counter_vec(
                 &r,
                 "retention_scheduled_total",
@@ -309,6 +319,7 @@ impl Metrics {
             &self.start_time,
             &self.audit_records,
             &self.retention_scheduled,
+            &self.delayed_items,
         ];
         let mut names: Vec<String> = collectors
             .iter()
@@ -348,6 +359,19 @@ impl Metrics {
             .set(s.dead as i64);
         self.queue_oldest_age_seconds
             .set(s.oldest_ready_age_ms as f64 / 1000.0);
+    }
+
+    /// Records a sampled split of the delayed items.
+    pub fn observe_delayed(&self, s: &crate::store::DelayedStats) {
+        for (state, n) in [
+            ("scheduled", s.scheduled),
+            ("due", s.due),
+            ("overdue", s.overdue),
+        ] {
+            self.delayed_items
+                .with_label_values(&[state])
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
+        }
     }
 }
 

@@ -114,8 +114,8 @@ pub fn validate_into(rules: &[RetentionRule], issues: &mut Vec<ConfigIssue>) {
         if r.match_source == Some(Source::Zendesk) {
             issues.push(ConfigIssue {
                 key: key("match_source"),
-                reason: "retention deletes Sunshine messages/conversations only; Zendesk ticket \
-                         deletion is not available in this build"
+                reason: "retention deletes Sunshine messages/conversations only; time-based \
+                         Zendesk ticket deletion is not available (AI-agent tickets: policy.ai_ticket)"
                     .into(),
             });
         }

@@ -77,6 +77,7 @@ conformance_tests!(
     case_release,
     case_dead_letter,
     case_stats,
+    case_delayed_stats,
     case_audit,
     case_cursors,
     case_concurrency,

@@ -4,6 +4,26 @@
 //! fingerprints the action carries, and issuing the redaction / deletion calls; every action is
 //! idempotent (what is already redacted no longer matches, a 404 on a delete is success).
 //! Must not: keep, log or return re-fetched text — it lives only in locals of one `execute`.
+//!
+//! # AI-agent transcript tickets (`policy.ai_ticket`)
+//! - `redact_ai_comments`: re-reads the comments and redacts the whole text of each comment whose
+//!   `author_id` is in `ingest.author.ai_zendesk_user_ids` (the reference does not document how
+//!   AI-agent comments are attributed, so the ids are configured). A comment whose visible text
+//!   is only `▇` is already done. No AI comment at all → retry (`ai_comments_not_found`), so a
+//!   wrong id list ends in the DLQ instead of silently doing nothing.
+//! - `soft_delete`: `DELETE /api/v2/tickets/{id}` (204); 404 = already deleted.
+//! - `soft_delete_then_permanent`: soft delete (404 = already soft-deleted, go on), then
+//!   `DELETE /api/v2/deleted_tickets/{id}`, which answers with a job; the job is polled
+//!   (`GET /api/v2/job_statuses/{id}`) with exponential backoff ([`JobPoll`]: 250 ms doubling up
+//!   to 5 s) for at most half the lease, capped at 20 s (inside the shutdown grace).
+//!   `completed` → done; `failed` / `killed` → retry (`job_failed`, a fresh job next attempt; DLQ after `max_attempts`); still
+//!   running → retry (`job_pending`) and the job id is remembered in this process so the next
+//!   attempt polls the same job instead of starting another (another replica, or a restart,
+//!   re-issues the delete). A 404 from `deleted_tickets` after a 404 from the soft delete means
+//!   the ticket is gone for good (`already_done`); after a successful soft delete it means the
+//!   deletion is not visible yet (retry). **Uncertain** (not in the reference): the status codes
+//!   for deleting an already soft-deleted ticket, the job status values other than `queued`, and
+//!   whether a second permanent delete of a ticket whose job is still running starts another job.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -15,9 +35,9 @@ use async_trait::async_trait;
 use secrecy::ExposeSecret;
 
 use super::api::{self, ApiError, HttpApi, RateLimiter, SharedWindow, Timeouts, is_not_found};
-use super::redact::{visible_text, wrap_ranges};
+use super::redact::{text_ranges, visible_text, wrap_ranges};
 use super::sunshine_api::SunshineApi;
-use super::zendesk_api::{Comment, ZendeskApi};
+use super::zendesk_api::{Comment, JobState, ZendeskApi};
 use super::{ExecOutcome, Executor};
 use crate::config::{CommentRedaction, Config, SunshineAuth};
 use crate::detect::Detector;
@@ -51,6 +71,23 @@ pub struct ApiExecutor {
     policy: PolicyConfig,
     min_score: f32,
     ai_source_types: Vec<String>,
+    ai_zendesk_user_ids: Vec<u64>,
+    job_poll: JobPoll,
+    /// Permanent-deletion jobs still running, by (tenant, ticket): polled again on the next attempt.
+    pending_jobs: std::sync::Mutex<HashMap<(String, u64), String>>,
+}
+
+/// Permanent-deletion jobs remembered per process at most.
+const MAX_PENDING_JOBS: usize = 10_000;
+
+/// How a permanent-deletion job is polled within one attempt.
+#[derive(Debug, Clone, Copy)]
+pub struct JobPoll {
+    /// First wait before polling; doubled after every poll up to `cap`.
+    pub first: Duration,
+    pub cap: Duration,
+    /// Longest time spent polling in one attempt (then `job_pending`, retried).
+    pub budget: Duration,
 }
 
 /// Which spans of a re-fetched text to redact.
@@ -198,7 +235,42 @@ impl ApiExecutor {
             policy: config.policy.clone(),
             min_score: config.patterns.min_score,
             ai_source_types: config.ingest.author.ai_source_types.clone(),
+            ai_zendesk_user_ids: config.ingest.author.ai_zendesk_user_ids.clone(),
+            job_poll: JobPoll {
+                first: Duration::from_millis(250),
+                cap: Duration::from_secs(5),
+                // Within the lease (another worker would take the item over) and well within
+                // the shutdown grace (25 s by default), so a stopping worker settles its item.
+                budget: Duration::from_secs(config.worker.lease_seconds / 2)
+                    .min(Duration::from_secs(20)),
+            },
+            pending_jobs: std::sync::Mutex::new(HashMap::new()),
         })
+    }
+
+    fn pending_job(&self, key: &(String, u64)) -> Option<String> {
+        self.pending_jobs
+            .lock()
+            .ok()
+            .and_then(|m| m.get(key).cloned())
+    }
+
+    fn set_pending_job(&self, key: (String, u64), job: Option<String>) {
+        if let Ok(mut m) = self.pending_jobs.lock() {
+            match job {
+                Some(j) => {
+                    // Entries of items that were dead-lettered mid-job are never removed: keep the
+                    // map bounded (losing an entry only means the delete is issued again).
+                    if m.len() >= MAX_PENDING_JOBS && !m.contains_key(&key) {
+                        m.clear();
+                    }
+                    m.insert(key, j);
+                }
+                None => {
+                    m.remove(&key);
+                }
+            }
+        }
     }
 
     fn is_phi(&self, label: Label, score: f32) -> bool {
@@ -512,6 +584,161 @@ impl ApiExecutor {
         })
     }
 
+    /// Redacts the whole text of every AI-agent comment of a ticket (see the module docs).
+    async fn redact_ai_comments(&self, zd: &ZendeskTenant, ticket_id: u64) -> ExecOutcome {
+        if self.ai_zendesk_user_ids.is_empty() {
+            return ExecOutcome::Permanent("ai_authors_not_configured");
+        }
+        let comments = match zd.api.list_comments(ticket_id).await {
+            Ok(c) => c,
+            // The ticket is gone (deleted): nothing of it is left to redact.
+            Err(e) if is_not_found(&e) => return ExecOutcome::Done("already_done"),
+            Err(e) => return e.outcome(false),
+        };
+        let ai: Vec<&Comment> = comments
+            .iter()
+            .filter(|c| {
+                c.author_id
+                    .is_some_and(|a| self.ai_zendesk_user_ids.contains(&a))
+            })
+            .collect();
+        if ai.is_empty() {
+            return ExecOutcome::Retry {
+                after: None,
+                reason: "ai_comments_not_found",
+            };
+        }
+        let mut redacted = 0;
+        let mut unwrappable = 0;
+        for c in ai {
+            if fully_redacted(c) {
+                continue;
+            }
+            let plan = match zd.redaction {
+                CommentRedaction::AgentWorkspace => {
+                    let text = if c.html_body.is_empty() {
+                        &c.body
+                    } else {
+                        &c.html_body
+                    };
+                    let w = wrap_ranges(text, &text_ranges(text));
+                    if w.wrapped == 0 {
+                        CommentPlan::Unwrappable(1)
+                    } else {
+                        CommentPlan::Html {
+                            html: w.html,
+                            skipped: 0,
+                        }
+                    }
+                }
+                CommentRedaction::Classic => {
+                    let text = if c.plain_body.is_empty() {
+                        &c.body
+                    } else {
+                        &c.plain_body
+                    };
+                    CommentPlan::Texts(vec![text.trim().to_string()])
+                }
+            };
+            match self.apply_plan(zd, ticket_id, c.id, plan).await {
+                Ok(true) => redacted += 1,
+                Ok(false) => {}
+                Err(ExecOutcome::Permanent("span_not_wrappable")) => unwrappable += 1,
+                Err(o) => return o,
+            }
+        }
+        if redacted > 0 {
+            ExecOutcome::Done("executed")
+        } else if unwrappable > 0 {
+            ExecOutcome::Permanent("span_not_wrappable")
+        } else {
+            ExecOutcome::Done("already_done")
+        }
+    }
+
+    /// Soft-deletes (if needed) and permanently deletes a ticket, polling the job (module docs).
+    async fn delete_ticket_permanently(
+        &self,
+        zd: &ZendeskTenant,
+        tenant: &str,
+        ticket_id: u64,
+    ) -> ExecOutcome {
+        let key = (tenant.to_string(), ticket_id);
+        let job = match self.pending_job(&key) {
+            Some(job) => job,
+            None => {
+                let soft_deleted_now = match zd.api.soft_delete_ticket(ticket_id).await {
+                    Ok(()) => true,
+                    // Not an active ticket: soft-deleted before (or gone for good).
+                    Err(e) if is_not_found(&e) => false,
+                    Err(e) => return e.outcome(false),
+                };
+                match zd.api.delete_ticket_permanently(ticket_id).await {
+                    Ok(job) => match job.state {
+                        JobState::Completed => return ExecOutcome::Done("executed"),
+                        JobState::Failed => {
+                            return ExecOutcome::Retry {
+                                after: None,
+                                reason: "job_failed",
+                            };
+                        }
+                        JobState::Running => job.id,
+                    },
+                    Err(e) if is_not_found(&e) => {
+                        return if soft_deleted_now {
+                            ExecOutcome::Retry {
+                                after: None,
+                                reason: "soft_delete_not_visible",
+                            }
+                        } else {
+                            ExecOutcome::Done("already_done")
+                        };
+                    }
+                    Err(e) => return e.outcome(false),
+                }
+            }
+        };
+        self.set_pending_job(key.clone(), Some(job.clone()));
+        let deadline = tokio::time::Instant::now() + self.job_poll.budget;
+        let mut delay = self.job_poll.first;
+        loop {
+            tokio::time::sleep(delay).await;
+            match zd.api.job_status(&job).await {
+                Ok(j) => match j.state {
+                    JobState::Completed => {
+                        self.set_pending_job(key, None);
+                        return ExecOutcome::Done("executed");
+                    }
+                    JobState::Failed => {
+                        self.set_pending_job(key, None);
+                        return ExecOutcome::Retry {
+                            after: None,
+                            reason: "job_failed",
+                        };
+                    }
+                    JobState::Running => {}
+                },
+                // Unknown job (expired): start over on the next attempt.
+                Err(e) if is_not_found(&e) => {
+                    self.set_pending_job(key, None);
+                    return ExecOutcome::Retry {
+                        after: None,
+                        reason: "job_unknown",
+                    };
+                }
+                // Rate limited or unavailable: keep the job id, poll it again next attempt.
+                Err(e) => return e.outcome(false),
+            }
+            delay = delay.saturating_mul(2).min(self.job_poll.cap);
+            if tokio::time::Instant::now() + delay > deadline {
+                return ExecOutcome::Retry {
+                    after: Some(delay),
+                    reason: "job_pending",
+                };
+            }
+        }
+    }
+
     async fn execute_zendesk(&self, zd: &ZendeskTenant, action: &Action) -> ExecOutcome {
         match (action.kind, &action.object) {
             (
@@ -550,6 +777,16 @@ impl ApiExecutor {
             }
             (ActionKind::FetchAndScanTicket, ObjectRef::ZendeskTicket { ticket_id }) => {
                 self.fetch_and_scan(zd, *ticket_id, action).await
+            }
+            (ActionKind::RedactAiComments, ObjectRef::ZendeskTicket { ticket_id }) => {
+                self.redact_ai_comments(zd, *ticket_id).await
+            }
+            (ActionKind::SoftDeleteTicket, ObjectRef::ZendeskTicket { ticket_id }) => {
+                done_or(zd.api.soft_delete_ticket(*ticket_id).await, true)
+            }
+            (ActionKind::DeleteTicketPermanently, ObjectRef::ZendeskTicket { ticket_id }) => {
+                self.delete_ticket_permanently(zd, &action.tenant, *ticket_id)
+                    .await
             }
             // Ticket subject / custom-field redaction has no API in this build: kept replayable.
             (ActionKind::RedactTicketField, _) => ExecOutcome::Retry {
@@ -643,6 +880,20 @@ impl ApiExecutor {
     }
 }
 
+/// True when a comment's visible text is only redaction blocks (`▇`) and whitespace.
+fn fully_redacted(c: &Comment) -> bool {
+    let visible = if !c.plain_body.is_empty() {
+        std::borrow::Cow::Borrowed(c.plain_body.as_str())
+    } else if !c.html_body.is_empty() {
+        std::borrow::Cow::Owned(visible_text(&c.html_body))
+    } else {
+        std::borrow::Cow::Borrowed(c.body.as_str())
+    };
+    visible
+        .chars()
+        .all(|ch| ch == '\u{2587}' || ch.is_whitespace())
+}
+
 fn fingerprints(action: &Action) -> HashSet<&str> {
     action
         .spans
@@ -672,6 +923,13 @@ fn is_zendesk_object(o: &ObjectRef) -> bool {
 #[async_trait]
 impl Executor for ApiExecutor {
     async fn execute(&self, action: &Action) -> ExecOutcome {
+        // A tag for a messaging conversation with no known ticket: nothing to call, the audit
+        // record (reason `no_linked_ticket`) is the point.
+        if action.kind == ActionKind::TagTicket
+            && !matches!(action.object, ObjectRef::ZendeskTicket { .. })
+        {
+            return ExecOutcome::Done("skipped_no_ticket");
+        }
         if action.mode == Mode::Audit {
             return ExecOutcome::Done("audit_only");
         }

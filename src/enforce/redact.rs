@@ -69,6 +69,28 @@ pub fn wrap_ranges(html: &str, ranges: &[(usize, usize)]) -> Wrapped {
     }
 }
 
+/// Byte ranges of the text between tags that holds something other than whitespace: wrapping
+/// all of them in `<redact>` redacts every visible character of a comment.
+pub fn text_ranges(html: &str) -> Vec<(usize, usize)> {
+    let inside_tag = tag_map(html);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < html.len() {
+        if inside_tag[i] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < html.len() && !inside_tag[i] {
+            i += 1;
+        }
+        if html[start..i].chars().any(|c| !c.is_whitespace()) {
+            out.push((start, i));
+        }
+    }
+    out
+}
+
 /// The visible text of an HTML fragment: tags dropped, common entities decoded. Used to
 /// fingerprint an HTML span the same way as the plain text the webhook carried
 /// (`536-<b>22</b>-8107` → `536-22-8107`, `A&amp;B` → `A&B`).
@@ -151,6 +173,23 @@ mod tests {
     fn span(html: &str, needle: &str) -> (usize, usize) {
         let s = html.find(needle).unwrap();
         (s, s + needle.len())
+    }
+
+    #[test]
+    fn text_ranges_cover_every_visible_character() {
+        let html = "<p>Sure, <b>Jo</b>hn</p>\n<p> </p><p>é x</p>";
+        let r = text_ranges(html);
+        let pieces: Vec<&str> = r.iter().map(|&(s, e)| &html[s..e]).collect();
+        assert_eq!(pieces, vec!["Sure, ", "Jo", "hn", "é x"]);
+        let w = wrap_ranges(html, &r);
+        assert_eq!((w.wrapped, w.skipped), (4, 0));
+        assert_eq!(
+            w.html,
+            "<p><redact>Sure, </redact><b><redact>Jo</redact></b><redact>hn</redact></p>\n<p> </p><p><redact>é x</redact></p>"
+        );
+        assert_eq!(text_ranges("plain text"), vec![(0, 10)]);
+        assert!(text_ranges("<p> \n </p>").is_empty());
+        assert!(text_ranges("").is_empty());
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Typed Zendesk Support API client: the few endpoints enforcement uses.
 //!
 //! Owns: paths, request bodies and response structs for listing comments (cursor pagination),
-//! Agent Workspace and classic comment redaction, attachment redaction, making a comment private
-//! and adding tags. Must not: decide what to redact, log bodies, or follow a pagination link to
-//! a host other than the configured base URL (credentials would go with it).
+//! Agent Workspace and classic comment redaction, attachment redaction, making a comment private,
+//! adding tags, soft / permanent ticket deletion and job-status polling. Must not: decide what to
+//! redact, log bodies, or follow a pagination link to a host other than the configured base URL
+//! (credentials would go with it).
 
 use reqwest::Method;
 use serde::Deserialize;
@@ -26,6 +27,9 @@ pub struct Comment {
     pub plain_body: String,
     #[serde(default)]
     pub public: bool,
+    /// The comment's author (a Zendesk user id); `None` when absent.
+    #[serde(default)]
+    pub author_id: Option<u64>,
     #[serde(default)]
     pub attachments: Vec<Attachment>,
 }
@@ -186,6 +190,120 @@ impl ZendeskApi {
     }
 }
 
+/// A background job as `DELETE /api/v2/deleted_tickets/{id}` and `GET /api/v2/job_statuses/{id}`
+/// report it. The reference shows `{"job_status": {"id", "status": "queued", "url", ...}}` for the
+/// delete; the other status values used here (`working`, `completed`, `failed`, `killed`) and the
+/// same wrapper on the poll response are Zendesk's usual job vocabulary but **not confirmed** by
+/// the reference, so unknown values count as "still running" and an unwrapped object is accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobStatus {
+    pub id: String,
+    pub state: JobState,
+}
+
+/// Where a job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// `queued`, `working` or any value we do not know.
+    Running,
+    Completed,
+    /// `failed` or `killed`.
+    Failed,
+}
+
+#[derive(Deserialize)]
+struct JobStatusRaw {
+    id: serde_json::Value,
+    #[serde(default)]
+    status: String,
+}
+
+#[derive(Deserialize)]
+struct JobStatusEnvelope {
+    job_status: Option<JobStatusRaw>,
+    #[serde(flatten)]
+    bare: Option<JobStatusRaw>,
+}
+
+/// Longest job id accepted (Zendesk's are 32 hex characters); it goes into a URL path.
+const MAX_JOB_ID_LEN: usize = 128;
+
+fn decode_job(bytes: &[u8], endpoint: &'static str) -> Result<JobStatus, ApiError> {
+    let env: JobStatusEnvelope =
+        serde_json::from_slice(bytes).map_err(|_| ApiError::Decode { endpoint })?;
+    let raw = env
+        .job_status
+        .or(env.bare)
+        .ok_or(ApiError::Decode { endpoint })?;
+    let id = match raw.id {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => return Err(ApiError::Decode { endpoint }),
+    };
+    // The id is put into a path: only plain characters, so a hostile body cannot steer the poll.
+    if id.is_empty()
+        || id.len() > MAX_JOB_ID_LEN
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(ApiError::Decode { endpoint });
+    }
+    let state = match raw.status.to_ascii_lowercase().as_str() {
+        "completed" => JobState::Completed,
+        "failed" | "killed" => JobState::Failed,
+        _ => JobState::Running,
+    };
+    Ok(JobStatus { id, state })
+}
+
+impl ZendeskApi {
+    /// Soft-deletes a ticket (`DELETE /api/v2/tickets/{id}`, 204). An admin can restore it until
+    /// it is permanently deleted.
+    pub async fn soft_delete_ticket(&self, ticket_id: u64) -> Result<(), ApiError> {
+        self.http
+            .send(
+                "soft_delete_ticket",
+                Method::DELETE,
+                &format!("/api/v2/tickets/{ticket_id}"),
+                None,
+            )
+            .await
+            .map(drop)
+    }
+
+    /// Starts the permanent deletion of a soft-deleted ticket
+    /// (`DELETE /api/v2/deleted_tickets/{id}`): 200 with the job to poll.
+    pub async fn delete_ticket_permanently(&self, ticket_id: u64) -> Result<JobStatus, ApiError> {
+        const EP: &str = "delete_ticket_permanently";
+        let body = self
+            .http
+            .send(
+                EP,
+                Method::DELETE,
+                &format!("/api/v2/deleted_tickets/{ticket_id}"),
+                None,
+            )
+            .await?;
+        decode_job(&body, EP)
+    }
+
+    /// Reads a job (`GET /api/v2/job_statuses/{id}`).
+    pub async fn job_status(&self, job_id: &str) -> Result<JobStatus, ApiError> {
+        const EP: &str = "job_status";
+        let body = self
+            .http
+            .send(
+                EP,
+                Method::GET,
+                &format!("/api/v2/job_statuses/{}", encode_query(job_id)),
+                None,
+            )
+            .await?;
+        decode_job(&body, EP)
+    }
+}
+
 /// Percent-encodes a query value (cursors are opaque base64-ish strings).
 pub(crate) fn encode_query(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
@@ -206,6 +324,51 @@ mod tests {
     #[test]
     fn query_encoding() {
         assert_eq!(encode_query("aG9s+/=x"), "aG9s%2B%2F%3Dx");
+    }
+
+    #[test]
+    fn job_status_decoding() {
+        let j = decode_job(
+            br#"{"job_status":{"id":"82de0b044094f0c67893ac9fe64f1a99","status":"queued","url":"https://x/api/v2/job_statuses/82de.json"}}"#,
+            "t",
+        )
+        .unwrap();
+        assert_eq!(j.id, "82de0b044094f0c67893ac9fe64f1a99");
+        assert_eq!(j.state, JobState::Running);
+        for (status, want) in [
+            ("working", JobState::Running),
+            ("completed", JobState::Completed),
+            ("COMPLETED", JobState::Completed),
+            ("failed", JobState::Failed),
+            ("killed", JobState::Failed),
+            ("something_new", JobState::Running),
+        ] {
+            let body = format!(r#"{{"job_status":{{"id":"j1","status":"{status}"}}}}"#);
+            assert_eq!(
+                decode_job(body.as_bytes(), "t").unwrap().state,
+                want,
+                "{status}"
+            );
+        }
+        // Unwrapped object and numeric id are accepted.
+        let j = decode_job(br#"{"id":42,"status":"completed"}"#, "t").unwrap();
+        assert_eq!((j.id.as_str(), j.state), ("42", JobState::Completed));
+        // Ids that could steer the poll path, and shapes without an id, are refused.
+        for bad in [
+            &br#"{"job_status":{"id":"../../tickets/1","status":"queued"}}"#[..],
+            br#"{"job_status":{"id":"","status":"queued"}}"#,
+            br#"{"job_status":{"status":"queued"}}"#,
+            br#"{"job_status":{"id":true}}"#,
+            br#"[]"#,
+            b"not json",
+        ] {
+            assert_eq!(
+                decode_job(bad, "t"),
+                Err(ApiError::Decode { endpoint: "t" }),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 
     #[test]

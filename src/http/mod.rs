@@ -37,6 +37,8 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
     pub max_body_bytes: usize,
     pub retry_after_seconds: u64,
+    /// Grace after which a due delayed item counts as overdue (`phi_guard_delayed_items`).
+    pub delayed_overdue_after_ms: u64,
 }
 
 /// Registers the webhook routes.
@@ -239,6 +241,18 @@ async fn readyz(st: web::Data<AppState>) -> HttpResponse {
 async fn metrics(st: web::Data<AppState>) -> HttpResponse {
     if let Ok(stats) = st.store.stats().await {
         st.metrics.observe_queue(&stats);
+    }
+    match st
+        .store
+        .delayed_stats(crate::store::now_ms(), st.delayed_overdue_after_ms)
+        .await
+    {
+        Ok(d) => st.metrics.observe_delayed(&d),
+        Err(_) => st
+            .metrics
+            .store_errors
+            .with_label_values(&["delayed_stats"])
+            .inc(),
     }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")

@@ -224,6 +224,15 @@ pub struct AuthorRules {
     /// (policy treats unknown conservatively); set `human_agent` if every unlabelled business
     /// message in your setup comes from agents.
     pub business_fallback: AuthorKind,
+    /// Zendesk user ids the AI agent's messages are attributed to in messaging tickets (the
+    /// comment `author_id`). Needed by `policy.ai_ticket = "redact_ai_comments"`: the reference
+    /// does not document how AI-agent comments are attributed, so it is configured. Default empty.
+    pub ai_zendesk_user_ids: Vec<u64>,
+    /// Flat Sunshine `metadata` keys (message first, then conversation) whose value is the id of
+    /// the Zendesk ticket the conversation is linked to (used to tag the ticket when messaging
+    /// attachments are removed). UNCONFIRMED: the SunCo spec documents `metadata` as a flat
+    /// object (up to 4 KB) but names no ticket-id key, so none is assumed. Default empty.
+    pub ticket_id_metadata_keys: Vec<String>,
 }
 
 impl Default for AuthorRules {
@@ -238,6 +247,8 @@ impl Default for AuthorRules {
             human_switchboard_types: v(&["zd:agentWorkspace"]),
             ai_actor_ids: v(&["zd:answerBot"]),
             business_fallback: AuthorKind::Unknown,
+            ai_zendesk_user_ids: Vec::new(),
+            ticket_id_metadata_keys: Vec::new(),
         }
     }
 }
@@ -268,6 +279,9 @@ impl AuthorRules {
             if list.iter().any(|v| v.trim().is_empty()) {
                 errors.push(format!("ingest.author.{name}: empty value"));
             }
+        }
+        if self.ticket_id_metadata_keys.iter().any(|k| k.is_empty()) {
+            errors.push("ingest.author.ticket_id_metadata_keys: empty value".to_string());
         }
         for group in [&source_lists[..], &switch_lists[..]] {
             for (i, (a, la)) in group.iter().enumerate() {

@@ -45,6 +45,10 @@
 //!    → human agent.
 //! 5. `business` with no decision → [`AuthorRules::business_fallback`]; no author type → unknown.
 //!
+//! `linked_ticket_id`: the first key of [`AuthorRules::ticket_id_metadata_keys`] found in
+//! `message.metadata`, else in `conversation.metadata`, whose value is a positive integer (number
+//! or numeric string). Nothing is assumed by default: no ticket-id key is documented.
+//!
 //! `ai_involved` is set when *any* signal names AI (subtypes, source type, AI-assisted source,
 //! active switchboard integration) — also on end-user messages written while an AI agent holds
 //! the conversation. `channel` is the `source.type` of end-user messages (`web`, `whatsapp`, …);
@@ -99,6 +103,7 @@ impl Common<'_> {
             group_id: None,
             public: None,
             ai_involved: false,
+            linked_ticket_id: None,
             fields: Vec::new(),
             attachments: Vec::new(),
             intent,
@@ -314,6 +319,16 @@ fn message_target(c: &Common<'_>, payload: &Value) -> Result<ScanTarget, ParseEr
     );
     t.author = author;
     t.ai_involved = ai_involved;
+    t.linked_ticket_id = c
+        .ctx
+        .author_rules
+        .ticket_id_metadata_keys
+        .iter()
+        .find_map(|k| {
+            lenient_u64(message, &["metadata", k.as_str()])
+                .or_else(|| lenient_u64(payload, &["conversation", "metadata", k.as_str()]))
+                .filter(|&id| id > 0)
+        });
     // Conversation messages are seen by the end user.
     t.public = Some(true);
     if author == AuthorKind::EndUser {
@@ -460,6 +475,43 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde_json::json;
+
+    #[test]
+    fn linked_ticket_from_configured_metadata_keys_only() {
+        let body = |msg_meta: Value, conv_meta: Value| {
+            json!({"app": {"id": "app1"}, "events": [{"id": "e1", "type": "conversation:message",
+                "payload": {"conversation": {"id": "c1", "metadata": conv_meta},
+                    "message": {"id": "m1", "author": {"type": "user"}, "metadata": msg_meta,
+                        "content": {"type": "file", "mediaUrl": "https://m.example/f", "altText": "f.pdf"}}}}]})
+            .to_string()
+        };
+        let linked = |rules: &AuthorRules, b: &str| {
+            parse(b.as_bytes(), &ctx(rules)).unwrap()[0].targets[0].linked_ticket_id
+        };
+        let none = AuthorRules::default();
+        let b = body(json!({"ticket_id": "55"}), json!({"zd_ticket": 66}));
+        // Nothing is assumed by default.
+        assert_eq!(linked(&none, &b), None);
+        let rules = AuthorRules {
+            ticket_id_metadata_keys: vec!["ticket_id".into(), "zd_ticket".into()],
+            ..Default::default()
+        };
+        // Message metadata first (numeric string accepted), then the conversation's.
+        assert_eq!(linked(&rules, &b), Some(55));
+        let b = body(json!({}), json!({"zd_ticket": 66}));
+        assert_eq!(linked(&rules, &b), Some(66));
+        // Not a positive integer: ignored, never an error.
+        for bad in [
+            json!("abc"),
+            json!(-3),
+            json!(0),
+            json!(1.5),
+            json!({"x": 1}),
+        ] {
+            let b = body(json!({"ticket_id": bad}), Value::Null);
+            assert_eq!(linked(&rules, &b), None, "{bad}");
+        }
+    }
 
     fn ctx(rules: &AuthorRules) -> ParseContext<'_> {
         ParseContext {

@@ -185,6 +185,9 @@ pub struct ScanTarget {
     pub public: Option<bool>,
     /// True when an AI agent took part in the conversation (switchboard, source type, actor).
     pub ai_involved: bool,
+    /// The Zendesk ticket a messaging conversation is linked to, when the payload says so
+    /// (Sunshine `metadata` keys in `ingest.author.ticket_id_metadata_keys`).
+    pub linked_ticket_id: Option<u64>,
     pub fields: Vec<TextField>,
     pub attachments: Vec<AttachmentMeta>,
     /// What kind of event this is for policy: work, a confirmation of our own action, or lifecycle.

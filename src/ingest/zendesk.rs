@@ -109,6 +109,7 @@ impl Common<'_> {
             group_id: self.group_id,
             public: None,
             ai_involved: false,
+            linked_ticket_id: None,
             fields: Vec::new(),
             attachments: Vec::new(),
             intent,

@@ -368,6 +368,49 @@ pub async fn case_stats<S: Store>(s: Arc<S>) {
     assert_eq!((st.ready, st.leased, st.oldest_ready_age_ms), (0, 3, 0));
 }
 
+/// `delayed_stats` splits the delayed items by ready time against the given "now": future →
+/// scheduled, passed by at most the grace → due, passed by more → overdue (bounds inclusive as
+/// documented). Retries waiting for their time count too; ready and leased items never do.
+pub async fn case_delayed_stats<S: Store>(s: Arc<S>) {
+    let zero = super::DelayedStats::default();
+    let base = now_ms();
+    assert_eq!(s.delayed_stats(base, 300_000).await.unwrap(), zero);
+    let at = |id: &str, offset: u64| {
+        let mut w = work(id);
+        w.not_before_ms = Some(base + offset);
+        w
+    };
+    s.enqueue(&[
+        at("d10", 10_000),
+        at("d20", 20_000),
+        at("d30", 30_000),
+        at("d3600", 3_600_000),
+        work("ready-now"),
+    ])
+    .await
+    .unwrap();
+    // "Now" is 30 s ahead; grace 10 s: d30 is exactly due, d20 exactly at the grace limit (due),
+    // d10 is 20 s late (overdue), d3600 is still scheduled.
+    let now = base + 30_000;
+    let st = s.delayed_stats(now, 10_000).await.unwrap();
+    assert_eq!((st.scheduled, st.due, st.overdue), (1, 2, 1), "{st:?}");
+    // One millisecond later d20 crosses the grace.
+    let st = s.delayed_stats(now + 1, 10_000).await.unwrap();
+    assert_eq!((st.scheduled, st.due, st.overdue), (1, 1, 2), "{st:?}");
+    // At the real time everything delayed is still scheduled.
+    let st = s.delayed_stats(base, 10_000).await.unwrap();
+    assert_eq!((st.scheduled, st.due, st.overdue), (4, 0, 0), "{st:?}");
+    // A retried item waits in the delayed set as well; the ready one was leased and is not counted.
+    let got = lease_all(&*s, 10, LONG).await;
+    assert_eq!(ids(&got), vec!["ready-now"]);
+    s.retry(&got[0], base + 7_200_000).await.unwrap();
+    let st = s.delayed_stats(base, 10_000).await.unwrap();
+    assert_eq!((st.scheduled, st.due, st.overdue), (5, 0, 0), "{st:?}");
+    // A grace larger than "now" (clock near zero) must not underflow.
+    let st = s.delayed_stats(5, u64::MAX).await.unwrap();
+    assert_eq!((st.scheduled, st.due, st.overdue), (5, 0, 0), "{st:?}");
+}
+
 /// The audit log keeps records in append order; `audit_tail` returns the newest, oldest first.
 pub async fn case_audit<S: Store>(s: Arc<S>) {
     assert!(s.audit_tail(10).await.unwrap().is_empty());

@@ -49,7 +49,8 @@ use async_trait::async_trait;
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
 use super::{
-    DeadItem, Leased, NewWork, QueueStats, Store, StoreError, Submission, SubmitOutcome, now_ms,
+    DeadItem, DelayedStats, Leased, NewWork, QueueStats, Store, StoreError, Submission,
+    SubmitOutcome, now_ms,
 };
 
 const DEDUPE: TableDefinition<&str, &[u8]> = TableDefinition::new("dedupe");
@@ -930,6 +931,36 @@ impl Store for EmbeddedStore {
                 leased: leases.len().map_err(db_err)?,
                 dead: dlq.len().map_err(db_err)?,
                 oldest_ready_age_ms,
+            })
+        })
+        .await
+    }
+
+    async fn delayed_stats(
+        &self,
+        now_ms: u64,
+        overdue_after_ms: u64,
+    ) -> Result<DelayedStats, StoreError> {
+        self.blocking(move |db| {
+            let rtxn = db.begin_read().map_err(db_err)?;
+            let delayed = rtxn.open_table(DELAYED).map_err(db_err)?;
+            let cut = now_ms.saturating_sub(overdue_after_ms);
+            // Only the items whose time has come are walked (few, unless workers are down);
+            // the scheduled ones are the rest of `len`.
+            let (mut due, mut overdue) = (0u64, 0u64);
+            for entry in delayed.range(..=(now_ms, u64::MAX)).map_err(db_err)? {
+                let (k, _) = entry.map_err(db_err)?;
+                if k.value().0 < cut {
+                    overdue += 1;
+                } else {
+                    due += 1;
+                }
+            }
+            let total = delayed.len().map_err(db_err)?;
+            Ok(DelayedStats {
+                scheduled: total.saturating_sub(due + overdue),
+                due,
+                overdue,
             })
         })
         .await

@@ -108,6 +108,18 @@ pub struct QueueStats {
     pub oldest_ready_age_ms: u64,
 }
 
+/// Delayed items (scheduled deletions and retries waiting for their time) by how their ready
+/// time compares with "now", for the `phi_guard_delayed_items` gauges.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DelayedStats {
+    /// Ready time still in the future.
+    pub scheduled: u64,
+    /// Ready time reached, by at most the grace: the next `lease` moves them to ready.
+    pub due: u64,
+    /// Ready time passed by more than the grace: no worker is leasing (or it cannot keep up).
+    pub overdue: u64,
+}
+
 /// The store contract. Every method is atomic on its own; `submit` is atomic across all of its
 /// submissions (all recorded and enqueued, or none).
 #[async_trait]
@@ -162,6 +174,14 @@ pub trait Store: Send + Sync + 'static {
     async fn dlq_drop(&self, id: &str) -> Result<bool, StoreError>;
 
     async fn stats(&self) -> Result<QueueStats, StoreError>;
+
+    /// Counts the delayed items by ready time `t` against `now_ms` (Unix ms, the caller's clock):
+    /// `t > now` scheduled, `now - overdue_after_ms <= t <= now` due, older overdue.
+    async fn delayed_stats(
+        &self,
+        now_ms: u64,
+        overdue_after_ms: u64,
+    ) -> Result<DelayedStats, StoreError>;
 
     /// Appends one audit record (JSON bytes without PHI) to the append-only audit log.
     async fn append_audit(&self, record: &[u8]) -> Result<(), StoreError>;

@@ -50,7 +50,10 @@ use async_trait::async_trait;
 use redis::Value;
 use redis::aio::ConnectionManager;
 
-use super::{DeadItem, Leased, NewWork, QueueStats, Store, StoreError, Submission, SubmitOutcome};
+use super::{
+    DeadItem, DelayedStats, Leased, NewWork, QueueStats, Store, StoreError, Submission,
+    SubmitOutcome,
+};
 
 /// Connection and response timeout: a call against an unreachable Redis fails after this.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -604,6 +607,30 @@ impl Store for RedisStore {
             leased: uint(next()?)?,
             dead: uint(next()?)?,
             oldest_ready_age_ms: uint(next()?)?,
+        })
+    }
+
+    async fn delayed_stats(
+        &self,
+        now_ms: u64,
+        overdue_after_ms: u64,
+    ) -> Result<DelayedStats, StoreError> {
+        let key = self.key("delayed");
+        let cut = now_ms.saturating_sub(overdue_after_ms);
+        let mut conn = self.conn.clone();
+        // Three ZCOUNTs in one MULTI: a consistent snapshot of the sorted set.
+        let (overdue, due, scheduled): (u64, u64, u64) = redis::pipe()
+            .atomic()
+            .zcount(&key, "-inf", format!("({cut}"))
+            .zcount(&key, cut, now_ms)
+            .zcount(&key, format!("({now_ms}"), "+inf")
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        Ok(DelayedStats {
+            scheduled,
+            due,
+            overdue,
         })
     }
 

@@ -8,12 +8,15 @@
 //! - `cli`: the binary's subcommands and exit codes.
 //! - `reload`: hot reload of rules (file watch, broken files) and of the policy (SIGHUP).
 //! - `retention`: retention schedules and AI-agent `after_delay`: delayed deletions, restarts.
+//! - `duties`: AI-agent transcript tickets (redact / soft / permanent delete with job polling),
+//!   the tag for removed messaging attachments, delayed-item gauges and a restart mid-schedule.
 //! - `shutdown`: graceful shutdown — not ready first, drain, no acknowledged work lost.
 
 mod support;
 
 mod canary;
 mod cli;
+mod duties;
 mod enforce;
 mod enforce_kill;
 mod redis_backend;

@@ -7,6 +7,15 @@
 //! `page[before]`, deleting the default conversation answers 400, and `attachments/remove`
 //! answers 400 for a URL it did not host. Faults are scripted per (method, path substring):
 //! a status (with or without `Retry-After`) or a delay, for the next N matching calls.
+//!
+//! Ticket deletion: `DELETE /api/v2/tickets/{id}` moves an active ticket to the soft-deleted set
+//! (204; 404 if it is not active — the reference does not say what an already soft-deleted
+//! ticket answers, 404 is our assumption); `DELETE /api/v2/deleted_tickets/{id}` answers 200
+//! `{job_status: {id, status: "queued", url}}` for a soft-deleted ticket, 404 otherwise; each
+//! `GET /api/v2/job_statuses/{id}` advances the job `queued → working → completed` (or
+//! `failed` for jobs made to fail with [`FakeApi::fail_next_jobs`]) and the ticket is purged
+//! when its job completes; an unknown job is 404. Tags (`PUT /api/v2/tickets/{id}/tags`) exist
+//! for active tickets only (404 otherwise).
 
 #![allow(dead_code)]
 
@@ -65,6 +74,28 @@ pub struct State {
     pub users: HashSet<String>,
     pub media: HashSet<String>,
     scripts: Vec<Script>,
+    /// Comment id → author id (`author_id` in listings; absent when not set).
+    pub comment_authors: HashMap<u64, u64>,
+    /// Soft-deleted tickets (restorable, listed by `deleted_tickets`).
+    pub deleted_tickets: BTreeMap<u64, Vec<FakeComment>>,
+    /// Tickets whose permanent deletion job completed.
+    pub purged: HashSet<u64>,
+    /// Permanent-deletion jobs by id.
+    pub jobs: HashMap<String, FakeJob>,
+    /// The next N permanent-deletion jobs end `failed` (the ticket stays soft-deleted).
+    pub failing_jobs: usize,
+    job_seq: u64,
+}
+
+/// A permanent-deletion job of the fake.
+#[derive(Debug, Clone)]
+pub struct FakeJob {
+    pub ticket: u64,
+    /// Polls answered so far.
+    pub polls: u32,
+    pub fail: bool,
+    /// Statuses answered, in order (`queued` at creation, then one per poll).
+    pub history: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -133,6 +164,48 @@ impl FakeApi {
             remaining: times,
             fault,
         });
+    }
+
+    /// Sets the `author_id` a comment is listed with.
+    pub fn set_comment_author(&self, comment: u64, author: u64) {
+        self.state
+            .lock()
+            .unwrap()
+            .comment_authors
+            .insert(comment, author);
+    }
+
+    /// The next `n` permanent-deletion jobs fail.
+    pub fn fail_next_jobs(&self, n: usize) {
+        self.state.lock().unwrap().failing_jobs = n;
+    }
+
+    /// Active (`"active"`), soft-deleted (`"soft_deleted"`), purged (`"purged"`) or unknown.
+    pub fn ticket_state(&self, ticket: u64) -> &'static str {
+        let s = self.state.lock().unwrap();
+        if s.tickets.contains_key(&ticket) {
+            "active"
+        } else if s.deleted_tickets.contains_key(&ticket) {
+            "soft_deleted"
+        } else if s.purged.contains(&ticket) {
+            "purged"
+        } else {
+            "unknown"
+        }
+    }
+
+    pub fn jobs(&self) -> Vec<FakeJob> {
+        self.state.lock().unwrap().jobs.values().cloned().collect()
+    }
+
+    pub fn tags(&self, ticket: u64) -> Vec<String> {
+        self.state
+            .lock()
+            .unwrap()
+            .tags
+            .get(&ticket)
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn clear_scripts(&self) {
@@ -303,7 +376,13 @@ async fn handle(
                 .iter()
                 .skip(start)
                 .take(size)
-                .map(comment_json)
+                .map(|c| {
+                    let mut v = comment_json(c);
+                    if let Some(a) = s.comment_authors.get(&c.id) {
+                        v["author_id"] = json!(a);
+                    }
+                    v
+                })
                 .collect();
             let end = start + page.len();
             let has_more = end < comments.len();
@@ -427,6 +506,69 @@ async fn handle(
             }
             let out = tags.clone();
             status(200, json!({ "tags": out }))
+        }
+        ("DELETE", ["api", "v2", "tickets", t]) => {
+            let Some(t) = t.parse::<u64>().ok() else {
+                return not_found();
+            };
+            match s.tickets.remove(&t) {
+                Some(comments) => {
+                    s.deleted_tickets.insert(t, comments);
+                    HttpResponse::NoContent().finish()
+                }
+                None => not_found(),
+            }
+        }
+        ("DELETE", ["api", "v2", "deleted_tickets", t]) => {
+            let Some(t) = t
+                .parse::<u64>()
+                .ok()
+                .filter(|t| s.deleted_tickets.contains_key(t))
+            else {
+                return not_found();
+            };
+            s.job_seq += 1;
+            let id = format!("{:032x}", 0xfeed_0000_u64 + s.job_seq);
+            let fail = s.failing_jobs > 0;
+            s.failing_jobs = s.failing_jobs.saturating_sub(1);
+            s.jobs.insert(
+                id.clone(),
+                FakeJob {
+                    ticket: t,
+                    polls: 0,
+                    fail,
+                    history: vec!["queued".into()],
+                },
+            );
+            let base = format!("http://{}", req.connection_info().host());
+            status(
+                200,
+                json!({"job_status": {"id": id, "status": "queued",
+                    "url": format!("{base}/api/v2/job_statuses/{id}.json"), "total": 1,
+                    "progress": 0, "message": null, "results": null}}),
+            )
+        }
+        ("GET", ["api", "v2", "job_statuses", id]) => {
+            let id = id.trim_end_matches(".json").to_string();
+            let Some(job) = s.jobs.get_mut(&id) else {
+                return not_found();
+            };
+            job.polls += 1;
+            let st = match (job.polls, job.fail) {
+                (1, _) => "working",
+                (_, true) => "failed",
+                _ => "completed",
+            };
+            job.history.push(st.to_string());
+            let ticket = job.ticket;
+            if st == "completed" && s.deleted_tickets.remove(&ticket).is_some() {
+                s.purged.insert(ticket);
+            }
+            status(
+                200,
+                json!({"job_status": {"id": id, "status": st, "total": 1,
+                    "progress": if st == "working" { 0 } else { 1 }}}),
+            )
         }
         // ---- Sunshine ----
         ("GET", ["v2", "apps", _, "conversations", conv, "messages"]) => {
