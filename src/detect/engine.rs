@@ -153,25 +153,42 @@ pub(crate) struct Context {
 pub(crate) struct Allow {
     /// Lower-cased exact values.
     pub values: HashSet<String>,
-    pub regexes: Vec<Regex>,
+    /// Every allow regex of the list as one multi-pattern regex (matches if any does).
+    pub regexes: Option<Regex>,
     /// Lower-cased substrings.
     pub stopwords: Vec<String>,
 }
 
 impl Allow {
+    /// Whether the list allows `value`: its trimmed, lower-cased form is one of `values` or
+    /// contains one of `stopwords`, or one of `regexes` matches the value as is.
     fn allows(&self, value: &str) -> bool {
-        if self.values.is_empty() && self.regexes.is_empty() && self.stopwords.is_empty() {
-            return false;
+        if !self.values.is_empty() || !self.stopwords.is_empty() {
+            let trimmed = value.trim();
+            let mut buf = [0u8; 64];
+            // Short ASCII values (nearly all candidates) are lower-cased on the stack.
+            let owned;
+            let lower: &str = if trimmed.is_ascii() && trimmed.len() <= buf.len() {
+                let b = &mut buf[..trimmed.len()];
+                b.copy_from_slice(trimmed.as_bytes());
+                b.make_ascii_lowercase();
+                std::str::from_utf8(b).unwrap_or_default()
+            } else {
+                owned = trimmed.to_lowercase();
+                &owned
+            };
+            if self.values.contains(lower)
+                || self.stopwords.iter().any(|s| lower.contains(s.as_str()))
+            {
+                return true;
+            }
         }
-        let lower = value.trim().to_lowercase();
-        self.values.contains(&lower)
-            || self.stopwords.iter().any(|s| lower.contains(s.as_str()))
-            || self.regexes.iter().any(|r| r.is_match(value))
+        self.regexes.as_ref().is_some_and(|r| r.is_match(value))
     }
 
     fn heap_bytes(&self) -> usize {
         self.values.iter().map(|v| v.capacity() + 32).sum::<usize>()
-            + self.regexes.iter().map(Regex::memory_usage).sum::<usize>()
+            + self.regexes.as_ref().map_or(0, Regex::memory_usage)
             + self
                 .stopwords
                 .iter()
@@ -1119,7 +1136,8 @@ fn resolve_overlaps(cands: &mut Vec<Finding>) {
     }
     // Stable sort keeps candidate generation order (= rule load order) for full ties.
     let mut order: Vec<usize> = (0..cands.len()).collect();
-    order.sort_by(|&a, &b| {
+    // The index breaks every tie: the order is total, an unstable sort gives the same result.
+    order.sort_unstable_by(|&a, &b| {
         let (x, y) = (&cands[a], &cands[b]);
         y.score
             .total_cmp(&x.score)
@@ -1145,7 +1163,8 @@ fn resolve_overlaps(cands: &mut Vec<Finding>) {
         idx += 1;
         k
     });
-    cands.sort_by_key(|f| f.byte_start);
+    // Kept findings are disjoint and non-empty: their starts are distinct.
+    cands.sort_unstable_by_key(|f| f.byte_start);
 }
 
 /// Fills `start`/`end` (Unicode scalar offsets) from byte offsets in one forward pass.

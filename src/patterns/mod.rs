@@ -528,17 +528,23 @@ fn check_allow(file: &str, text: &str, a: &RawAllow, errors: &mut Vec<LoadError>
 }
 
 fn build_regex(src: &str, limit: usize) -> Result<Regex, String> {
-    Regex::builder()
-        .configure(
-            Regex::config()
-                .nfa_size_limit(Some(limit))
-                .onepass_size_limit(Some(limit))
-                .dfa_size_limit(Some(limit))
-                .hybrid_cache_capacity(limit.max(1 << 20)),
-        )
-        .syntax(syntax::Config::new().nest_limit(64))
+    regex_builder(limit)
         .build(src)
         .map_err(|e| one_line(&e.to_string()))
+}
+
+/// The builder of every rule and allow-list regex.
+fn regex_builder(limit: usize) -> regex_automata::meta::Builder {
+    let mut b = Regex::builder();
+    b.configure(
+        Regex::config()
+            .nfa_size_limit(Some(limit))
+            .onepass_size_limit(Some(limit))
+            .dfa_size_limit(Some(limit))
+            .hybrid_cache_capacity(limit.max(1 << 20)),
+    )
+    .syntax(syntax::Config::new().nest_limit(64));
+    b
 }
 
 /// The longest match of `src` in bytes, parsed with the syntax of [`build_regex`]; `None` when
@@ -560,10 +566,21 @@ fn compile_allow(a: Option<&RawAllow>, limit: usize) -> Result<Allow, String> {
     let Some(a) = a else {
         return Ok(Allow::default());
     };
-    let mut regexes = Vec::new();
+    let mut sources = Vec::new();
     for r in &a.regexes {
-        regexes.push(build_regex(r.get_ref(), limit)?);
+        // Compiled one by one first so that an error names the regex.
+        build_regex(r.get_ref(), limit)?;
+        sources.push(r.get_ref().as_str());
     }
+    let regexes = if sources.is_empty() {
+        None
+    } else {
+        Some(
+            regex_builder(limit)
+                .build_many(&sources)
+                .map_err(|e| one_line(&e.to_string()))?,
+        )
+    };
     Ok(Allow {
         values: a.values.iter().map(|v| v.trim().to_lowercase()).collect(),
         regexes,
