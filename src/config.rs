@@ -57,6 +57,12 @@ pub struct ServerConfig {
     pub worker_enabled: bool,
     /// Registers `POST /_bench/bare` (reads the body, answers 200): the load script's baseline.
     pub bench_bare_route: bool,
+    /// Deadline for a client to send the request line and headers (actix
+    /// `client_request_timeout`; 408 after it). Bounds slow-header (slowloris) connections.
+    pub header_timeout_ms: u64,
+    /// Deadline for reading a whole webhook body once the headers are in (408 after it).
+    /// Bounds slow-body connections; actix has no body timeout of its own.
+    pub body_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -478,6 +484,14 @@ impl Config {
                 "server.retry_after_seconds",
                 "must be 1..59 (Zendesk retries a 503 only when Retry-After is under 60 s)",
             ));
+        }
+        for (key, v) in [
+            ("server.header_timeout_ms", self.server.header_timeout_ms),
+            ("server.body_timeout_ms", self.server.body_timeout_ms),
+        ] {
+            if !(100..=60_000).contains(&v) {
+                issues.push(issue(key, "must be between 100 and 60000"));
+            }
         }
         if !self.server.ingest_enabled && !self.server.worker_enabled {
             issues.push(issue(

@@ -10,15 +10,24 @@
 //! - 400: malformed headers or payload after a valid signature (not retried by either sender).
 //! - 401: missing/invalid signature or API key, stale/future timestamp, test secret.
 //! - 404: unknown tenant.
-//! - 413: body over `server.max_body_bytes`.
+//! - 400 also: both `Content-Length` and `Transfer-Encoding` (ambiguous framing, RFC 9112 §6.3).
+//! - 408: headers not received within `server.header_timeout_ms` (actix answers), or the body
+//!   not within `server.body_timeout_ms` of them (slow clients; the connection is closed).
+//! - 413: body over `server.max_body_bytes` (declared or streamed, e.g. chunked).
+//! - 415: a `Content-Type` that is not JSON (`application/json`, `application/*+json`), checked
+//!   before the body is read. A missing `Content-Type` is allowed (the signature and the JSON
+//!   parser decide); Zendesk's XML / form-encoded trigger formats cannot be processed anyway.
 //! - 503 + `Retry-After`: the store is unavailable — Zendesk retries a 503 with `Retry-After`
 //!   < 60 s and never retries a plain 500.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use actix_web::http::ConnectionType;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_LENGTH, ContentType, RETRY_AFTER};
+use actix_web::http::header::{
+    CONTENT_LENGTH, CONTENT_TYPE, ContentType, RETRY_AFTER, TRANSFER_ENCODING,
+};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 
@@ -37,6 +46,8 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
     pub max_body_bytes: usize,
     pub retry_after_seconds: u64,
+    /// Whole-body read deadline (`server.body_timeout_ms`).
+    pub body_timeout: std::time::Duration,
 }
 
 /// Registers the webhook routes.
@@ -56,7 +67,7 @@ pub fn bench_routes(cfg: &mut web::ServiceConfig) {
 }
 
 async fn bare(req: HttpRequest, payload: web::Payload, st: web::Data<AppState>) -> HttpResponse {
-    match read_body(&req, payload, st.max_body_bytes).await {
+    match read_body(&req, payload, st.max_body_bytes, st.body_timeout).await {
         Ok(b) => HttpResponse::Ok().json(serde_json::json!({"bytes": b.len()})),
         Err(_) => HttpResponse::BadRequest().finish(),
     }
@@ -123,8 +134,48 @@ async fn webhook(
     st.metrics.in_flight.inc();
     let _guard = InFlight(&st.metrics);
     let src = source.as_str();
-    let body = match read_body(&req, payload, st.max_body_bytes).await {
+    // RFC 9112 §6.3: both framings at once is how request smuggling between a proxy and us
+    // would look; refuse it rather than pick one.
+    if req.headers().contains_key(CONTENT_LENGTH) && req.headers().contains_key(TRANSFER_ENCODING) {
+        st.metrics
+            .webhook_requests
+            .with_label_values(&[src, "rejected", "ambiguous_framing"])
+            .inc();
+        let mut r = error(
+            StatusCode::BAD_REQUEST,
+            "ambiguous_framing",
+            "Content-Length and Transfer-Encoding must not both be sent",
+        );
+        r.head_mut().set_connection_type(ConnectionType::Close);
+        return r;
+    }
+    if !json_content_type(&req) {
+        st.metrics
+            .webhook_requests
+            .with_label_values(&[src, "rejected", "unsupported_media_type"])
+            .inc();
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Content-Type must be application/json",
+        );
+    }
+    let body = match read_body(&req, payload, st.max_body_bytes, st.body_timeout).await {
         Ok(b) => b,
+        Err(BodyError::Timeout) => {
+            st.metrics
+                .webhook_requests
+                .with_label_values(&[src, "rejected", "body_timeout"])
+                .inc();
+            let mut r = error(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                "the request body was not received in time",
+            );
+            // The rest of a slow body is not worth waiting for: close the connection.
+            r.head_mut().set_connection_type(ConnectionType::Close);
+            return r;
+        }
         Err(BodyError::TooLarge) => {
             st.metrics
                 .verification_failures
@@ -174,10 +225,42 @@ async fn webhook(
 enum BodyError {
     TooLarge,
     Read,
+    Timeout,
 }
 
-/// Reads the raw body, refusing (without buffering) anything over `limit` bytes.
+/// True when the request declares a JSON body or declares nothing (see the module docs).
+fn json_content_type(req: &HttpRequest) -> bool {
+    let Some(v) = req.headers().get(CONTENT_TYPE) else {
+        return true;
+    };
+    let Ok(v) = v.to_str() else {
+        return false;
+    };
+    let essence = v
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.split_once('/') {
+        Some(("application", sub)) => sub == "json" || sub.ends_with("+json"),
+        _ => false,
+    }
+}
+
+/// Reads the raw body within `timeout`, refusing (without buffering) anything over `limit` bytes.
 async fn read_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+    timeout: std::time::Duration,
+) -> Result<web::Bytes, BodyError> {
+    tokio::time::timeout(timeout, read_body_inner(req, payload, limit))
+        .await
+        .unwrap_or(Err(BodyError::Timeout))
+}
+
+async fn read_body_inner(
     req: &HttpRequest,
     mut payload: web::Payload,
     limit: usize,

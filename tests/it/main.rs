@@ -16,6 +16,7 @@ mod canary;
 mod cli;
 mod enforce;
 mod enforce_kill;
+mod hostile;
 mod redis_backend;
 mod reload;
 mod retention;

@@ -19,6 +19,7 @@ use sha2::Sha256;
 pub mod redis_server;
 
 pub mod fake_api;
+pub mod raw_http;
 
 pub const ZD_SECRET: &str = "zd-secret-primary-0123456789";
 pub const ZD_SECRET_OLD: &str = "zd-secret-rotating-out-9876543210";
