@@ -19,6 +19,7 @@ mod enforce_kill;
 mod hostile;
 mod redis_backend;
 mod reload;
+mod replicas;
 mod retention;
 mod shutdown;
 mod webhook_sunshine;
