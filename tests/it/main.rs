@@ -13,6 +13,7 @@
 mod support;
 
 mod canary;
+mod chaos;
 mod cli;
 mod enforce;
 mod enforce_kill;
