@@ -13,7 +13,10 @@
 //! - 400 also: both `Content-Length` and `Transfer-Encoding` (ambiguous framing, RFC 9112 §6.3).
 //! - 408: headers not received within `server.header_timeout_ms` (actix answers), or the body
 //!   not within `server.body_timeout_ms` of them (slow clients; the connection is closed).
-//! - 413: body over `server.max_body_bytes` (declared or streamed, e.g. chunked).
+//! - 413: body over `server.max_body_bytes` (declared or streamed, e.g. chunked). Up to 16 MiB
+//!   of an oversized body is read and discarded first (within the body timeout) so that a
+//!   sender still writing sees the 413 rather than a connection reset; then the connection
+//!   closes.
 //! - 415: a `Content-Type` that is not JSON (`application/json`, `application/*+json`), checked
 //!   before the body is read. A missing `Content-Type` is allowed (the signature and the JSON
 //!   parser decide); Zendesk's XML / form-encoded trigger formats cannot be processed anyway.
@@ -185,11 +188,13 @@ async fn webhook(
                 .webhook_requests
                 .with_label_values(&[src, "rejected", "body_too_large"])
                 .inc();
-            return error(
+            let mut r = error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
                 "request body exceeds the configured limit",
             );
+            r.head_mut().set_connection_type(ConnectionType::Close);
+            return r;
         }
         Err(BodyError::Read) => {
             st.metrics
@@ -248,32 +253,39 @@ fn json_content_type(req: &HttpRequest) -> bool {
     }
 }
 
+/// Most bytes of an oversized body read and thrown away before answering 413. A sender that
+/// writes its whole body before reading (most HTTP clients) sees a connection reset instead of
+/// the 413 if we close while it is still writing; draining a bounded amount lets it read the
+/// answer. Declared lengths above this are refused without draining.
+const DRAIN_MAX_BYTES: usize = 16 * 1024 * 1024;
+
 /// Reads the raw body within `timeout`, refusing (without buffering) anything over `limit` bytes.
 async fn read_body(
     req: &HttpRequest,
-    payload: web::Payload,
+    mut payload: web::Payload,
     limit: usize,
     timeout: std::time::Duration,
 ) -> Result<web::Bytes, BodyError> {
-    tokio::time::timeout(timeout, read_body_inner(req, payload, limit))
-        .await
-        .unwrap_or(Err(BodyError::Timeout))
-}
-
-async fn read_body_inner(
-    req: &HttpRequest,
-    mut payload: web::Payload,
-    limit: usize,
-) -> Result<web::Bytes, BodyError> {
-    if let Some(len) = req
+    let deadline = tokio::time::Instant::now() + timeout;
+    let declared = req
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        && len > limit
-    {
-        return Err(BodyError::TooLarge);
+        .and_then(|v| v.parse::<usize>().ok());
+    let result = if declared.is_some_and(|len| len > limit) {
+        Err(BodyError::TooLarge)
+    } else {
+        tokio::time::timeout_at(deadline, read_limited(&mut payload, limit))
+            .await
+            .unwrap_or(Err(BodyError::Timeout))
+    };
+    if matches!(result, Err(BodyError::TooLarge)) && declared.is_none_or(|l| l <= DRAIN_MAX_BYTES) {
+        let _ = tokio::time::timeout_at(deadline, drain(&mut payload, DRAIN_MAX_BYTES)).await;
     }
+    result
+}
+
+async fn read_limited(payload: &mut web::Payload, limit: usize) -> Result<web::Bytes, BodyError> {
     let mut buf = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| BodyError::Read)?;
@@ -283,6 +295,17 @@ async fn read_body_inner(
         buf.extend_from_slice(&chunk);
     }
     Ok(buf.freeze())
+}
+
+/// Reads and discards up to `max` more bytes of the body.
+async fn drain(payload: &mut web::Payload, max: usize) {
+    let mut seen = 0usize;
+    while let Some(Ok(chunk)) = payload.next().await {
+        seen += chunk.len();
+        if seen > max {
+            return;
+        }
+    }
 }
 
 fn error(status: StatusCode, reason: &str, message: &str) -> HttpResponse {

@@ -752,6 +752,17 @@ async fn hostile_requests_get_their_documented_status_quickly_and_enqueue_nothin
             failures.push(format!("{}: non-JSON error body {body:?}", row.name));
         }
     }
+    // An ordinary client that writes its whole body before reading must see the 413 too, not a
+    // connection reset (the server drains a bounded amount before closing).
+    for size in [100 * 1024, 10 * 1024 * 1024] {
+        let r = tokio::time::timeout(
+            ROW_LIMIT,
+            app.post_zendesk("/webhooks/zendesk", &vec![b'a'; size], ZD_SECRET),
+        )
+        .await
+        .expect("answered");
+        assert_eq!(r.status(), 413, "{size} bytes through reqwest");
+    }
     // The service is still healthy after all of it.
     assert_eq!(app.get("/healthz").await.status(), 200);
     assert!(

@@ -264,7 +264,9 @@ async fn three_replicas_one_killed_every_redaction_once_in_effect() {
 
     // Every comment redacted, and the queue settled: the killed replica's leases expire after
     // 5 s and its items are finished by the others.
-    let store = RedisStore::connect(&redis.url(), "it-replicas").await.unwrap();
+    let store = RedisStore::connect(&redis.url(), "it-replicas")
+        .await
+        .unwrap();
     let mut done = false;
     let mut redacted_at = None;
     for _ in 0..300 {
