@@ -285,7 +285,8 @@ async fn planted_phi_on_every_path_appears_nowhere() {
     ]
     .concat();
     let big = format!("{{\"x\":\"{}\"}}", text.repeat(2000)).into_bytes();
-    let cases: Vec<(&str, Vec<(&str, String)>, Vec<u8>, u16)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, Vec<u8>, u16);
+    let cases: Vec<Case> = vec![
         (
             "bad signature",
             vec![(

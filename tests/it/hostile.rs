@@ -433,11 +433,7 @@ fn rows() -> Vec<Row> {
         )),
         refused(401, "bad_signature"),
     );
-    let deep_ok = format!(
-        "{}{}",
-        "{\"a\":".repeat(120),
-        format!("1{}", "}".repeat(120))
-    );
+    let deep_ok = format!("{}1{}", "{\"a\":".repeat(120), "}".repeat(120));
     row(
         "120-deep JSON object without an event, signed",
         once(zd_post(
