@@ -536,8 +536,8 @@ async fn unwritable_data_dir_fails_start_up_naming_the_path_and_recovers() {
 }
 
 /// The disk fills up while the service runs (a file-size limit on the process: writes past the
-/// store file's current size fail with EFBIG). Webhooks then get 503 + Retry-After; the
-/// process is killed; with space again the store opens, holds every event acknowledged before,
+/// store file's current size fail with EFBIG). Webhooks then get 503 + Retry-After and
+/// `/readyz` turns 503; the process is killed; with space again the store opens, holds every event acknowledged before,
 /// and the refused events are accepted on retry.
 #[tokio::test]
 async fn disk_full_at_runtime_gives_503_and_no_corruption() {
@@ -590,6 +590,12 @@ async fn disk_full_at_runtime_gives_503_and_no_corruption() {
             s => bad.push(format!("{i}: {s}")),
         }
     }
+    let readyz_while_full = client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0);
     let _ = child.kill();
     let _ = child.wait();
     assert!(bad.is_empty(), "{bad:?}");
@@ -617,7 +623,7 @@ async fn disk_full_at_runtime_gives_503_and_no_corruption() {
     }
     sigterm(&mut child);
     println!(
-        "[reliability] chaos_disk_full file_limit_bytes={} acknowledged_before_full={} refused_503={} lost=0 accepted_after_recovery={}",
+        "[reliability] chaos_disk_full file_limit_bytes={} acknowledged_before_full={} refused_503={} readyz_while_full={readyz_while_full} lost=0 accepted_after_recovery={}",
         blocks * 512,
         acknowledged.len(),
         refused.len(),

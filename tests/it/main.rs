@@ -3,12 +3,19 @@
 //! - `webhook_zendesk`: signed Zendesk webhooks in → status codes, queue contents, metrics.
 //! - `webhook_sunshine`: Sunshine batches, every content type, API-key checks.
 //! - `enforce`, `enforce_kill`: webhook → exact API calls on fake Zendesk/Sunshine APIs; faults.
-//! - `canary`: planted PHI appears nowhere at rest or in telemetry.
+//! - `canary`: planted PHI appears nowhere at rest or in telemetry, on every path (accepted,
+//!   rejected, retried, failed, dead-lettered).
 //! - `redis_backend`: the same flow on a real `redis-server`, and 503 when it is down.
 //! - `cli`: the binary's subcommands and exit codes.
 //! - `reload`: hot reload of rules (file watch, broken files) and of the policy (SIGHUP).
 //! - `retention`: retention schedules and AI-agent `after_delay`: delayed deletions, restarts.
 //! - `shutdown`: graceful shutdown — not ready first, drain, no acknowledged work lost.
+//! - `hostile`: forged / replayed / tampered / malformed / oversized / slow requests (a table).
+//! - `replicas`: three `serve` processes on one Redis, duplicates, one replica SIGKILLed.
+//! - `chaos`: Redis stopped and killed under load, API storms, read-only and full disks.
+//!
+//! `scripts/reliability` runs the fault and hostile-input scenarios one by one and writes
+//! `docs/reliability.md` from the `[reliability]` lines they print.
 
 mod support;
 
