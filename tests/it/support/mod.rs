@@ -146,6 +146,9 @@ impl TestApp {
             base,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
+                // Below the server's 5 s keep-alive: a pooled connection is never reused just as
+                // the server closes it (IncompleteMessage on a loaded machine).
+                .pool_idle_timeout(Duration::from_secs(3))
                 .build()
                 .unwrap(),
             store,
