@@ -869,6 +869,24 @@ mod tests {
     }
 
     #[test]
+    fn slow_client_timeouts_default_and_are_bounded() {
+        let c = Config::from_toml_str("").unwrap();
+        assert_eq!(
+            (c.server.header_timeout_ms, c.server.body_timeout_ms),
+            (5000, 10000)
+        );
+        let err =
+            Config::from_toml_str("[server]\nheader_timeout_ms = 0\nbody_timeout_ms = 600000\n")
+                .unwrap_err();
+        let keys: Vec<&str> = err.issues.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["server.header_timeout_ms", "server.body_timeout_ms"],
+            "{err}"
+        );
+    }
+
+    #[test]
     fn unknown_key_is_named() {
         let err = Config::from_toml_str("[server]\nlisen = \"x\"\n").unwrap_err();
         let text = err.to_string();
