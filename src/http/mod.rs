@@ -7,10 +7,11 @@
 //!
 //! Status codes (the senders' retry rules make these matter — see `docs/operations.md`):
 //! - 200: accepted, duplicate, or authentic but irrelevant (Zendesk's circuit breaker counts 4xx).
-//! - 400: malformed headers or payload after a valid signature (not retried by either sender).
+//! - 400: malformed headers or payload after a valid signature (not retried by either sender);
+//!   a credential header sent twice; both `Content-Length` and `Transfer-Encoding` (ambiguous
+//!   framing, RFC 9112 §6.3 — how request smuggling through a proxy would look).
 //! - 401: missing/invalid signature or API key, stale/future timestamp, test secret.
 //! - 404: unknown tenant.
-//! - 400 also: both `Content-Length` and `Transfer-Encoding` (ambiguous framing, RFC 9112 §6.3).
 //! - 408: headers not received within `server.header_timeout_ms` (actix answers), or the body
 //!   not within `server.body_timeout_ms` of them (slow clients; the connection is closed).
 //! - 413: body over `server.max_body_bytes` (declared or streamed, e.g. chunked). Up to 16 MiB
@@ -157,11 +158,14 @@ async fn webhook(
             .webhook_requests
             .with_label_values(&[src, "rejected", "unsupported_media_type"])
             .inc();
-        return error(
+        let mut r = error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "Content-Type must be application/json",
         );
+        // The body was not read: do not reuse the connection.
+        r.head_mut().set_connection_type(ConnectionType::Close);
+        return r;
     }
     let body = match read_body(&req, payload, st.max_body_bytes, st.body_timeout).await {
         Ok(b) => b,

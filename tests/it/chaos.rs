@@ -403,6 +403,15 @@ fn free_port() -> u16 {
 /// file modes, so as root the process runs without the capabilities that bypass them.
 fn serve(cfg: &Path, prelude: &str, log: &Path) -> Child {
     let drop_caps = if is_root() {
+        let found = std::process::Command::new("setpriv")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            found,
+            "running as root: `setpriv` (util-linux) is needed to drop CAP_DAC_OVERRIDE so file modes apply"
+        );
         "exec setpriv --bounding-set=-dac_override,-dac_read_search,-fowner"
     } else {
         "exec"
