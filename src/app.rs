@@ -36,8 +36,14 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
                 format!("store.path: cannot create {}", config.store.path.display())
             })?;
             Arc::new(
-                crate::store::embedded::EmbeddedStore::open(&config.store.path)
-                    .context("store.path: cannot open the embedded store")?,
+                crate::store::embedded::EmbeddedStore::open(&config.store.path).with_context(
+                    || {
+                        format!(
+                            "store.path: cannot open the embedded store in {}",
+                            config.store.path.display()
+                        )
+                    },
+                )?,
             )
         }
         StoreBackend::Redis => Arc::new(
@@ -345,6 +351,7 @@ impl Application {
                 .worker
                 .delayed_overdue_after_seconds
                 .saturating_mul(1000),
+            body_timeout: Duration::from_millis(config.server.body_timeout_ms),
         });
         // Worker-only replicas serve health, readiness and metrics but no webhooks.
         let ingest = config.server.ingest_enabled;
@@ -361,6 +368,7 @@ impl Application {
             })
         })
         .disable_signals()
+        .client_request_timeout(Duration::from_millis(config.server.header_timeout_ms))
         .shutdown_timeout(config.server.shutdown_grace_seconds)
         .listen(listener)?;
         if config.server.http_workers > 0 {

@@ -57,6 +57,12 @@ pub struct ServerConfig {
     pub worker_enabled: bool,
     /// Registers `POST /_bench/bare` (reads the body, answers 200): the load script's baseline.
     pub bench_bare_route: bool,
+    /// Deadline for a client to send the request line and headers (actix
+    /// `client_request_timeout`; 408 after it). Bounds slow-header (slowloris) connections.
+    pub header_timeout_ms: u64,
+    /// Deadline for reading a whole webhook body once the headers are in (408 after it).
+    /// Bounds slow-body connections; actix has no body timeout of its own.
+    pub body_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -487,6 +493,14 @@ impl Config {
                 "must be 1..59 (Zendesk retries a 503 only when Retry-After is under 60 s)",
             ));
         }
+        for (key, v) in [
+            ("server.header_timeout_ms", self.server.header_timeout_ms),
+            ("server.body_timeout_ms", self.server.body_timeout_ms),
+        ] {
+            if !(100..=60_000).contains(&v) {
+                issues.push(issue(key, "must be between 100 and 60000"));
+            }
+        }
         if !self.server.ingest_enabled && !self.server.worker_enabled {
             issues.push(issue(
                 "server",
@@ -899,6 +913,24 @@ mod tests {
         assert_eq!(c.patterns.jurisdictions, vec!["common", "us"]);
         assert_eq!(c.tenants["acme"].zendesk_signing_secrets.len(), 2);
         assert_eq!(c.fingerprint_key(), Some(&b"k"[..]));
+    }
+
+    #[test]
+    fn slow_client_timeouts_default_and_are_bounded() {
+        let c = Config::from_toml_str("").unwrap();
+        assert_eq!(
+            (c.server.header_timeout_ms, c.server.body_timeout_ms),
+            (5000, 10000)
+        );
+        let err =
+            Config::from_toml_str("[server]\nheader_timeout_ms = 0\nbody_timeout_ms = 600000\n")
+                .unwrap_err();
+        let keys: Vec<&str> = err.issues.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["server.header_timeout_ms", "server.body_timeout_ms"],
+            "{err}"
+        );
     }
 
     #[test]

@@ -7,18 +7,31 @@
 //!
 //! Status codes (the senders' retry rules make these matter — see `docs/operations.md`):
 //! - 200: accepted, duplicate, or authentic but irrelevant (Zendesk's circuit breaker counts 4xx).
-//! - 400: malformed headers or payload after a valid signature (not retried by either sender).
+//! - 400: malformed headers or payload after a valid signature (not retried by either sender);
+//!   a credential header sent twice; both `Content-Length` and `Transfer-Encoding` (ambiguous
+//!   framing, RFC 9112 §6.3 — how request smuggling through a proxy would look).
 //! - 401: missing/invalid signature or API key, stale/future timestamp, test secret.
 //! - 404: unknown tenant.
-//! - 413: body over `server.max_body_bytes`.
+//! - 408: headers not received within `server.header_timeout_ms` (actix answers), or the body
+//!   not within `server.body_timeout_ms` of them (slow clients; the connection is closed).
+//! - 413: body over `server.max_body_bytes` (declared or streamed, e.g. chunked). Up to 16 MiB
+//!   of an oversized body is read and discarded first (within the body timeout) so that a
+//!   sender still writing sees the 413 rather than a connection reset; then the connection
+//!   closes.
+//! - 415: a `Content-Type` that is not JSON (`application/json`, `application/*+json`), checked
+//!   before the body is read. A missing `Content-Type` is allowed (the signature and the JSON
+//!   parser decide); Zendesk's XML / form-encoded trigger formats cannot be processed anyway.
 //! - 503 + `Retry-After`: the store is unavailable — Zendesk retries a 503 with `Retry-After`
 //!   < 60 s and never retries a plain 500.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use actix_web::http::ConnectionType;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_LENGTH, ContentType, RETRY_AFTER};
+use actix_web::http::header::{
+    CONTENT_LENGTH, CONTENT_TYPE, ContentType, RETRY_AFTER, TRANSFER_ENCODING,
+};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 
@@ -39,6 +52,8 @@ pub struct AppState {
     pub retry_after_seconds: u64,
     /// Grace after which a due delayed item counts as overdue (`phi_guard_delayed_items`).
     pub delayed_overdue_after_ms: u64,
+    /// Whole-body read deadline (`server.body_timeout_ms`).
+    pub body_timeout: std::time::Duration,
 }
 
 /// Registers the webhook routes.
@@ -58,7 +73,7 @@ pub fn bench_routes(cfg: &mut web::ServiceConfig) {
 }
 
 async fn bare(req: HttpRequest, payload: web::Payload, st: web::Data<AppState>) -> HttpResponse {
-    match read_body(&req, payload, st.max_body_bytes).await {
+    match read_body(&req, payload, st.max_body_bytes, st.body_timeout).await {
         Ok(b) => HttpResponse::Ok().json(serde_json::json!({"bytes": b.len()})),
         Err(_) => HttpResponse::BadRequest().finish(),
     }
@@ -125,8 +140,51 @@ async fn webhook(
     st.metrics.in_flight.inc();
     let _guard = InFlight(&st.metrics);
     let src = source.as_str();
-    let body = match read_body(&req, payload, st.max_body_bytes).await {
+    // RFC 9112 §6.3: both framings at once is how request smuggling between a proxy and us
+    // would look; refuse it rather than pick one.
+    if req.headers().contains_key(CONTENT_LENGTH) && req.headers().contains_key(TRANSFER_ENCODING) {
+        st.metrics
+            .webhook_requests
+            .with_label_values(&[src, "rejected", "ambiguous_framing"])
+            .inc();
+        let mut r = error(
+            StatusCode::BAD_REQUEST,
+            "ambiguous_framing",
+            "Content-Length and Transfer-Encoding must not both be sent",
+        );
+        r.head_mut().set_connection_type(ConnectionType::Close);
+        return r;
+    }
+    if !json_content_type(&req) {
+        st.metrics
+            .webhook_requests
+            .with_label_values(&[src, "rejected", "unsupported_media_type"])
+            .inc();
+        let mut r = error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Content-Type must be application/json",
+        );
+        // The body was not read: do not reuse the connection.
+        r.head_mut().set_connection_type(ConnectionType::Close);
+        return r;
+    }
+    let body = match read_body(&req, payload, st.max_body_bytes, st.body_timeout).await {
         Ok(b) => b,
+        Err(BodyError::Timeout) => {
+            st.metrics
+                .webhook_requests
+                .with_label_values(&[src, "rejected", "body_timeout"])
+                .inc();
+            let mut r = error(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                "the request body was not received in time",
+            );
+            // The rest of a slow body is not worth waiting for: close the connection.
+            r.head_mut().set_connection_type(ConnectionType::Close);
+            return r;
+        }
         Err(BodyError::TooLarge) => {
             st.metrics
                 .verification_failures
@@ -136,11 +194,13 @@ async fn webhook(
                 .webhook_requests
                 .with_label_values(&[src, "rejected", "body_too_large"])
                 .inc();
-            return error(
+            let mut r = error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
                 "request body exceeds the configured limit",
             );
+            r.head_mut().set_connection_type(ConnectionType::Close);
+            return r;
         }
         Err(BodyError::Read) => {
             st.metrics
@@ -176,23 +236,62 @@ async fn webhook(
 enum BodyError {
     TooLarge,
     Read,
+    Timeout,
 }
 
-/// Reads the raw body, refusing (without buffering) anything over `limit` bytes.
+/// True when the request declares a JSON body or declares nothing (see the module docs).
+fn json_content_type(req: &HttpRequest) -> bool {
+    let Some(v) = req.headers().get(CONTENT_TYPE) else {
+        return true;
+    };
+    let Ok(v) = v.to_str() else {
+        return false;
+    };
+    let essence = v
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.split_once('/') {
+        Some(("application", sub)) => sub == "json" || sub.ends_with("+json"),
+        _ => false,
+    }
+}
+
+/// Most bytes of an oversized body read and thrown away before answering 413. A sender that
+/// writes its whole body before reading (most HTTP clients) sees a connection reset instead of
+/// the 413 if we close while it is still writing; draining a bounded amount lets it read the
+/// answer. Declared lengths above this are refused without draining.
+const DRAIN_MAX_BYTES: usize = 16 * 1024 * 1024;
+
+/// Reads the raw body within `timeout`, refusing (without buffering) anything over `limit` bytes.
 async fn read_body(
     req: &HttpRequest,
     mut payload: web::Payload,
     limit: usize,
+    timeout: std::time::Duration,
 ) -> Result<web::Bytes, BodyError> {
-    if let Some(len) = req
+    let deadline = tokio::time::Instant::now() + timeout;
+    let declared = req
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        && len > limit
-    {
-        return Err(BodyError::TooLarge);
+        .and_then(|v| v.parse::<usize>().ok());
+    let result = if declared.is_some_and(|len| len > limit) {
+        Err(BodyError::TooLarge)
+    } else {
+        tokio::time::timeout_at(deadline, read_limited(&mut payload, limit))
+            .await
+            .unwrap_or(Err(BodyError::Timeout))
+    };
+    if matches!(result, Err(BodyError::TooLarge)) && declared.is_none_or(|l| l <= DRAIN_MAX_BYTES) {
+        let _ = tokio::time::timeout_at(deadline, drain(&mut payload, DRAIN_MAX_BYTES)).await;
     }
+    result
+}
+
+async fn read_limited(payload: &mut web::Payload, limit: usize) -> Result<web::Bytes, BodyError> {
     let mut buf = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| BodyError::Read)?;
@@ -202,6 +301,17 @@ async fn read_body(
         buf.extend_from_slice(&chunk);
     }
     Ok(buf.freeze())
+}
+
+/// Reads and discards up to `max` more bytes of the body.
+async fn drain(payload: &mut web::Payload, max: usize) {
+    let mut seen = 0usize;
+    while let Some(Ok(chunk)) = payload.next().await {
+        seen += chunk.len();
+        if seen > max {
+            return;
+        }
+    }
 }
 
 fn error(status: StatusCode, reason: &str, message: &str) -> HttpResponse {

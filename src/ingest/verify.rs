@@ -17,7 +17,7 @@
 //! `Mac::verify_slice` (constant time) against **every** active secret of the tenant, without
 //! stopping at the first match.
 //!
-//! **Order:** headers present → signature well-formed → signature valid → timestamp well-formed →
+//! **Order:** headers present and not repeated → signature well-formed → signature valid → timestamp well-formed →
 //! timestamp inside the window. Checking the window only after the signature holds means
 //! `stale_timestamp` / `future_timestamp` counts describe genuine Zendesk deliveries (late retries,
 //! clock skew), not noise from forged requests, and an unauthenticated caller learns nothing about
@@ -50,7 +50,8 @@
 //!
 //! # Status codes
 //! [`VerifyError::status`]: 401 when credentials are missing, malformed, wrong, stale or the test
-//! secret; 400 for malformed non-credential headers (timestamp format, id headers); 404 for an
+//! secret; 400 for malformed non-credential headers (timestamp format, id headers) and for a
+//! credential header that occurs more than once (ambiguous: never resolved by picking one); 404 for an
 //! unknown tenant. All of these are final for the senders: Zendesk retries no 4xx except 409/429,
 //! and Sunshine never retries 400/401/403/404/406 — which is right for forgeries.
 
@@ -96,12 +97,22 @@ const MAX_ID_HEADER_LEN: usize = 128;
 pub trait HeaderSource {
     /// First value of the header `name` (compared case-insensitively), if present.
     fn header(&self, name: &str) -> Option<&[u8]>;
+
+    /// How many times the header `name` occurs. Credential headers must occur once: with two,
+    /// which one a proxy or another verifier would use is ambiguous, so they are refused.
+    fn header_count(&self, name: &str) -> usize {
+        usize::from(self.header(name).is_some())
+    }
 }
 
 impl HeaderSource for actix_web::http::header::HeaderMap {
     fn header(&self, name: &str) -> Option<&[u8]> {
         // `HeaderName::from_str` lower-cases, so the lookup is case-insensitive.
         self.get(name).map(|v| v.as_bytes())
+    }
+
+    fn header_count(&self, name: &str) -> usize {
+        self.get_all(name).count()
     }
 }
 
@@ -111,17 +122,31 @@ impl HeaderSource for [(&str, &str)] {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_bytes())
     }
+
+    fn header_count(&self, name: &str) -> usize {
+        self.iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .count()
+    }
 }
 
 impl<const N: usize> HeaderSource for [(&str, &str); N] {
     fn header(&self, name: &str) -> Option<&[u8]> {
         self.as_slice().header(name)
     }
+
+    fn header_count(&self, name: &str) -> usize {
+        self.as_slice().header_count(name)
+    }
 }
 
 impl HeaderSource for Vec<(&str, &str)> {
     fn header(&self, name: &str) -> Option<&[u8]> {
         self.as_slice().header(name)
+    }
+
+    fn header_count(&self, name: &str) -> usize {
+        self.as_slice().header_count(name)
     }
 }
 
@@ -130,6 +155,12 @@ impl HeaderSource for Vec<(String, String)> {
         self.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_bytes())
+    }
+
+    fn header_count(&self, name: &str) -> usize {
+        self.iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .count()
     }
 }
 
@@ -142,6 +173,8 @@ pub enum VerifyError {
     MissingHeader(&'static str),
     #[error("invalid header {0}")]
     InvalidHeader(&'static str),
+    #[error("header {0} occurs more than once")]
+    DuplicateHeader(&'static str),
     #[error(
         "timestamp header is a Unix epoch number; Zendesk sends ISO-8601 UTC such as 2021-03-25T05:09:27Z"
     )]
@@ -169,6 +202,7 @@ impl VerifyError {
             VerifyError::UnknownTenant => "unknown_tenant",
             VerifyError::MissingHeader(_) => "missing_header",
             VerifyError::InvalidHeader(_) => "invalid_header",
+            VerifyError::DuplicateHeader(_) => "duplicate_header",
             VerifyError::EpochTimestamp => "epoch_timestamp",
             VerifyError::InvalidSignatureEncoding => "invalid_signature_encoding",
             VerifyError::BadSignature => "bad_signature",
@@ -184,7 +218,9 @@ impl VerifyError {
     pub const fn status(&self) -> u16 {
         match self {
             VerifyError::UnknownTenant => 404,
-            VerifyError::InvalidHeader(_) | VerifyError::EpochTimestamp => 400,
+            VerifyError::InvalidHeader(_)
+            | VerifyError::DuplicateHeader(_)
+            | VerifyError::EpochTimestamp => 400,
             VerifyError::MissingHeader(_)
             | VerifyError::InvalidSignatureEncoding
             | VerifyError::BadSignature
@@ -353,6 +389,11 @@ impl ZendeskVerifier {
     ) -> Result<VerifiedZendesk, VerifyError> {
         let macs = self.tenants.get(tenant).ok_or(VerifyError::UnknownTenant)?;
 
+        for name in [ZENDESK_SIGNATURE_HEADER, ZENDESK_TIMESTAMP_HEADER] {
+            if headers.header_count(name) > 1 {
+                return Err(VerifyError::DuplicateHeader(name));
+            }
+        }
         let signature = headers
             .header(ZENDESK_SIGNATURE_HEADER)
             .ok_or(VerifyError::MissingHeader(ZENDESK_SIGNATURE_HEADER))?;
@@ -535,6 +576,9 @@ impl SunshineVerifier {
         headers: &H,
     ) -> Result<VerifiedSunshine, VerifyError> {
         let secrets = self.tenants.get(tenant).ok_or(VerifyError::UnknownTenant)?;
+        if headers.header_count(SUNSHINE_API_KEY_HEADER) > 1 {
+            return Err(VerifyError::DuplicateHeader(SUNSHINE_API_KEY_HEADER));
+        }
         let key = headers
             .header(SUNSHINE_API_KEY_HEADER)
             .map(<[u8]>::trim_ascii)
@@ -1157,6 +1201,41 @@ mod tests {
             SunshineVerifier::new([("t", Vec::new())]),
             Err(VerifierConfigError::NoSecrets { .. })
         ));
+    }
+
+    #[test]
+    fn repeated_credential_headers_are_refused_even_when_one_is_valid() {
+        let v = verifier(&[SECRET_A]);
+        let sig = sign_zendesk(SECRET_A, TS, BODY);
+        for (name, value) in [
+            ("x-zendesk-webhook-signature", sig.as_str()),
+            ("X-Zendesk-Webhook-Signature", "AAAA"),
+            ("x-zendesk-webhook-signature-timestamp", TS),
+        ] {
+            let mut h = headers(&sig, TS);
+            h.push((name.into(), value.into()));
+            let err = v.verify("acme", &h, BODY, at(TS)).unwrap_err();
+            assert!(matches!(err, VerifyError::DuplicateHeader(_)), "{name}");
+            assert_eq!((err.status(), err.reason()), (400, "duplicate_header"));
+        }
+        // The actix header map counts repeated values too.
+        let mut map = actix_web::http::header::HeaderMap::new();
+        for v in ["a", "b"] {
+            map.append(
+                actix_web::http::header::HeaderName::from_static(SUNSHINE_API_KEY_HEADER),
+                actix_web::http::header::HeaderValue::from_static(v),
+            );
+        }
+        assert_eq!(map.header_count("X-API-Key"), 2);
+        let s = sunshine();
+        let h = [
+            ("X-API-Key", "8564b3e6a8b20a4bdb68b05ce9bc5936"),
+            ("x-api-key", "8564b3e6a8b20a4bdb68b05ce9bc5936"),
+        ];
+        assert_eq!(
+            s.verify("acme", &h),
+            Err(VerifyError::DuplicateHeader(SUNSHINE_API_KEY_HEADER))
+        );
     }
 
     proptest! {

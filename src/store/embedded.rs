@@ -86,6 +86,11 @@ struct Inner {
     db: Arc<Database>,
     jobs: Option<tokio::sync::mpsc::Sender<Box<dyn Job>>>,
     writer: Option<std::thread::JoinHandle<()>>,
+    /// Set by the writer when its last write transaction could not be begun or committed
+    /// (disk full, I/O error); cleared by the next successful commit. `ping` reports it, so
+    /// readiness fails while writes fail — after an I/O error redb refuses every write until the
+    /// database is reopened, i.e. until the process restarts.
+    write_failed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Drop for Inner {
@@ -159,7 +164,12 @@ where
 /// Operations see the writes of those before them, so the result is the same as running them
 /// one by one. If one fails after possibly writing, the transaction is aborted, that operation
 /// gets its error and the others of the batch run again in a fresh transaction.
-fn writer_loop(db: Arc<Database>, mut jobs: tokio::sync::mpsc::Receiver<Box<dyn Job>>) {
+fn writer_loop(
+    db: Arc<Database>,
+    mut jobs: tokio::sync::mpsc::Receiver<Box<dyn Job>>,
+    write_failed: Arc<std::sync::atomic::AtomicBool>,
+) {
+    use std::sync::atomic::Ordering;
     let mut carry: std::collections::VecDeque<Box<dyn Job>> = std::collections::VecDeque::new();
     loop {
         if carry.is_empty() {
@@ -177,6 +187,7 @@ fn writer_loop(db: Arc<Database>, mut jobs: tokio::sync::mpsc::Receiver<Box<dyn 
         let txn = match db.begin_write() {
             Ok(t) => t,
             Err(e) => {
+                write_failed.store(true, Ordering::Release);
                 let e = db_err(e);
                 for j in carry.drain(..) {
                     j.finish(Some(dup(&e)));
@@ -203,6 +214,7 @@ fn writer_loop(db: Arc<Database>, mut jobs: tokio::sync::mpsc::Receiver<Box<dyn 
             }
             None => {
                 let commit_error = txn.commit().err().map(db_err);
+                write_failed.store(commit_error.is_some(), Ordering::Release);
                 for j in ran {
                     j.finish(commit_error.as_ref().map(dup));
                 }
@@ -522,9 +534,11 @@ impl EmbeddedStore {
         let db = Arc::new(db);
         let (tx, rx) = tokio::sync::mpsc::channel(JOB_QUEUE);
         let writer_db = Arc::clone(&db);
+        let write_failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer_failed = Arc::clone(&write_failed);
         let writer = std::thread::Builder::new()
             .name("phi-guard-store-writer".into())
-            .spawn(move || writer_loop(writer_db, rx))
+            .spawn(move || writer_loop(writer_db, rx, writer_failed))
             .map_err(|e| {
                 StoreError::Unavailable(format!("cannot start store writer: {}", e.kind()))
             })?;
@@ -533,6 +547,7 @@ impl EmbeddedStore {
                 db,
                 jobs: Some(tx),
                 writer: Some(writer),
+                write_failed,
             }),
         })
     }
@@ -731,6 +746,15 @@ fn submit_blocking(
 #[async_trait]
 impl Store for EmbeddedStore {
     async fn ping(&self) -> Result<(), StoreError> {
+        if self
+            .inner
+            .write_failed
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            return Err(StoreError::Unavailable(
+                "the last write failed (disk full or I/O error)".into(),
+            ));
+        }
         self.blocking(|db| {
             db.begin_read().map_err(db_err)?;
             Ok(())

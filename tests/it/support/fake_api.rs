@@ -53,6 +53,8 @@ pub struct FakeComment {
 pub enum Fault {
     Status(u16, Option<String>),
     Delay(Duration),
+    /// A status with this exact response body (e.g. an upstream error that echoes input).
+    StatusBody(u16, String),
 }
 
 struct Script {
@@ -353,6 +355,11 @@ async fn handle(
                 r.insert_header(("Retry-After", ra));
             }
             return r.json(json!({"error": "scripted"}));
+        }
+        Some(Fault::StatusBody(code, body)) => {
+            return HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap())
+                .content_type("application/json")
+                .body(body);
         }
         Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
         None => {}

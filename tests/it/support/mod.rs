@@ -19,6 +19,7 @@ use sha2::Sha256;
 pub mod redis_server;
 
 pub mod fake_api;
+pub mod raw_http;
 
 pub const ZD_SECRET: &str = "zd-secret-primary-0123456789";
 pub const ZD_SECRET_OLD: &str = "zd-secret-rotating-out-9876543210";
@@ -145,6 +146,9 @@ impl TestApp {
             base,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
+                // Below the server's 5 s keep-alive: a pooled connection is never reused just as
+                // the server closes it (IncompleteMessage on a loaded machine).
+                .pool_idle_timeout(Duration::from_secs(3))
                 .build()
                 .unwrap(),
             store,
