@@ -37,6 +37,9 @@ pub struct Config {
     pub policy: PolicyConfig,
     pub worker: WorkerConfig,
     pub log: LogConfig,
+    /// The reconciliation sweep (`phi-guard sweep`, periodic mode in `serve`).
+    #[serde(default)]
+    pub sweep: crate::sweep::SweepConfig,
     #[serde(default)]
     pub tenants: BTreeMap<String, TenantConfig>,
     /// The file this configuration was loaded from (SIGHUP re-reads it for policy changes).
@@ -604,6 +607,7 @@ impl Config {
             self.validate_api_credentials(name, t, issues);
         }
         self.policy.validate_into(issues);
+        self.sweep.validate_into(issues);
     }
 
     /// API sections are checked when present; in enforce mode every tenant that receives a
