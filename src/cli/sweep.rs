@@ -11,21 +11,15 @@
 //! leaves its cursor at the last completed page; running the same command again resumes there.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
-use arc_swap::ArcSwap;
 use clap::ValueEnum;
-use secrecy::SecretString;
 use tokio::sync::watch;
 
 use crate::config::Config;
-use crate::detect::fingerprint::Fingerprinter;
-use crate::ingest::verify::{SunshineVerifier, TimestampWindow, ZendeskVerifier};
 use crate::metrics::Metrics;
-use crate::pipeline::Pipeline;
 use crate::store::now_ms;
-use crate::sweep::{self, Start, SweepError, SweepSettings, Sweeper};
+use crate::sweep::{self, Start, SweepError, Sweeper};
 
 /// Which API a sweep walks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -108,54 +102,19 @@ pub fn run(config: Config, args: SweepArgs) -> anyhow::Result<i32> {
             anyhow::bail!("--tenant {t}: no such tenant in the configuration");
         }
     }
-    // Work ids and the worker's span matching depend on the fingerprint key: a random key here
-    // would neither dedupe against webhooks nor be redactable by the service's workers.
-    let key = config.fingerprint_key().context(
-        "detect.fingerprint_key (or _file) must be set to sweep: the service's workers must \
-         recognise the fingerprints this process computes",
-    )?;
-    let fingerprinter = Fingerprinter::new(key);
-
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     rt.block_on(async move {
-        let metrics = Arc::new(Metrics::new());
-        let detector = Arc::new(ArcSwap::from_pointee(crate::app::load_detector(&config)?));
         let store = crate::app::open_store(&config).await?;
-        let no_tenants: Vec<(String, Vec<SecretString>)> = Vec::new();
-        let pipeline = Arc::new(Pipeline {
-            detector: detector.clone(),
-            policy: Arc::new(ArcSwap::from_pointee(config.policy.clone())),
-            fingerprinter: fingerprinter.clone(),
-            // The sweep verifies nothing: it reads the APIs with credentials.
-            zendesk: ZendeskVerifier::new(
-                no_tenants.clone(),
-                TimestampWindow {
-                    max_age: Duration::from_secs(config.verify.max_age_seconds),
-                    max_future_skew: Duration::from_secs(config.verify.max_future_skew_seconds),
-                },
-                false,
-            )
-            .map_err(|e| anyhow::anyhow!("verify: {e}"))?,
-            sunshine: SunshineVerifier::new(no_tenants)
-                .map_err(|e| anyhow::anyhow!("verify: {e}"))?,
-            author_rules: config.ingest.author.clone(),
+        let sweeper = Sweeper::from_config(
+            &config,
             store,
-            metrics: metrics.clone(),
-            min_score: config.patterns.min_score,
-            dedupe_ttl: Duration::from_secs(config.store.dedupe_ttl_seconds),
-        });
-        let clients = Arc::new(
-            crate::app::build_api_executor(&config, detector, &fingerprinter, metrics).await?,
-        );
-        let sweeper = Sweeper::new(
-            pipeline,
-            clients,
-            SweepSettings::from_config(&config.sweep),
+            Arc::new(Metrics::new()),
             Arc::new(|line: &str| eprintln!("{line}")),
-        );
+        )
+        .await?;
         let (stop_tx, stop_rx) = watch::channel(false);
         tokio::spawn(async move {
             wait_for_signal().await;

@@ -599,6 +599,59 @@ impl Sweeper {
         }
     }
 
+    /// Builds a sweeper outside `serve` (the CLI, tests): the configured rules, policy, author
+    /// rules and fingerprint key, `store`, and API clients with the tenants' rate limits (shared
+    /// through Redis with the Redis store). The fingerprint key must be set: work ids and the
+    /// workers' span matching depend on it, so a random key would neither dedupe against
+    /// webhooks nor be redactable by the service.
+    pub async fn from_config(
+        config: &crate::config::Config,
+        store: Arc<dyn crate::store::Store>,
+        metrics: Arc<crate::metrics::Metrics>,
+        progress: ProgressSink,
+    ) -> anyhow::Result<Sweeper> {
+        use crate::ingest::verify::{SunshineVerifier, TimestampWindow, ZendeskVerifier};
+        use anyhow::Context;
+        use arc_swap::ArcSwap;
+        let key = config.fingerprint_key().context(
+            "detect.fingerprint_key (or _file) must be set to sweep: the service's workers must \
+             recognise the fingerprints this process computes",
+        )?;
+        let fingerprinter = crate::detect::fingerprint::Fingerprinter::new(key);
+        let detector = Arc::new(ArcSwap::from_pointee(crate::app::load_detector(config)?));
+        // The sweep verifies nothing (it reads the APIs with credentials): empty verifiers.
+        let none: Vec<(String, Vec<secrecy::SecretString>)> = Vec::new();
+        let pipeline = Arc::new(Pipeline {
+            detector: detector.clone(),
+            policy: Arc::new(ArcSwap::from_pointee(config.policy.clone())),
+            fingerprinter: fingerprinter.clone(),
+            zendesk: ZendeskVerifier::new(
+                none.clone(),
+                TimestampWindow {
+                    max_age: Duration::from_secs(config.verify.max_age_seconds),
+                    max_future_skew: Duration::from_secs(config.verify.max_future_skew_seconds),
+                },
+                false,
+            )
+            .map_err(|e| anyhow::anyhow!("verify: {e}"))?,
+            sunshine: SunshineVerifier::new(none).map_err(|e| anyhow::anyhow!("verify: {e}"))?,
+            author_rules: config.ingest.author.clone(),
+            store,
+            metrics: metrics.clone(),
+            min_score: config.patterns.min_score,
+            dedupe_ttl: Duration::from_secs(config.store.dedupe_ttl_seconds),
+        });
+        let clients = Arc::new(
+            crate::app::build_api_executor(config, detector, &fingerprinter, metrics).await?,
+        );
+        Ok(Sweeper::new(
+            pipeline,
+            clients,
+            SweepSettings::from_config(&config.sweep),
+            progress,
+        ))
+    }
+
     fn sweep_metric(&self, which: &str, source: &'static str, label: &'static str) {
         let m = &self.pipeline.metrics;
         let c = match which {

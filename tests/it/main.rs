@@ -9,6 +9,8 @@
 //! - `reload`: hot reload of rules (file watch, broken files) and of the policy (SIGHUP).
 //! - `retention`: retention schedules and AI-agent `after_delay`: delayed deletions, restarts.
 //! - `shutdown`: graceful shutdown — not ready first, drain, no acknowledged work lost.
+//! - `sweep`: the reconciliation sweep — missed PHI found, dedupe against webhooks, resume after
+//!   SIGKILL, `Retry-After`, canary, CLI exit codes.
 
 mod support;
 
@@ -20,5 +22,6 @@ mod redis_backend;
 mod reload;
 mod retention;
 mod shutdown;
+mod sweep;
 mod webhook_sunshine;
 mod webhook_zendesk;

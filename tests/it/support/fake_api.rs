@@ -7,6 +7,12 @@
 //! `page[before]`, deleting the default conversation answers 400, and `attachments/remove`
 //! answers 400 for a URL it did not host. Faults are scripted per (method, path substring):
 //! a status (with or without `Retry-After`) or a delay, for the next N matching calls.
+//!
+//! For the reconciliation sweep: the cursor-based incremental ticket export
+//! (`/api/v2/incremental/tickets/cursor.json`, `start_time` or `cursor`, `per_page` ≤ 1000,
+//! ordered by `updated_at` then id, `after_cursor` always set, `end_of_stream` on the last page;
+//! the shape follows Zendesk's public docs, which the project's reference does not cover), and
+//! List Comments' `include=users` side-load (`author_id` on comments, `users[{id, role}]`).
 
 #![allow(dead_code)]
 
@@ -65,6 +71,10 @@ pub struct State {
     pub users: HashSet<String>,
     pub media: HashSet<String>,
     scripts: Vec<Script>,
+    /// Incremental export: ticket id → (updated_at Unix seconds, extra ticket fields).
+    pub export_tickets: BTreeMap<u64, (u64, Value)>,
+    /// Comment id → (author id, role) for `author_id` and the `users` side-load.
+    pub comment_authors: HashMap<u64, (u64, String)>,
 }
 
 #[derive(Clone)]
@@ -123,6 +133,25 @@ impl FakeApi {
             .entry(conv.to_string())
             .or_default()
             .push(msg);
+    }
+
+    /// Lists a ticket in the incremental export, updated at `updated_at` (Unix seconds), with
+    /// `extra` merged into its JSON (`subject`, `via`, `status`, ...).
+    pub fn export_ticket(&self, id: u64, updated_at: u64, extra: Value) {
+        self.state
+            .lock()
+            .unwrap()
+            .export_tickets
+            .insert(id, (updated_at, extra));
+    }
+
+    /// Sets a comment's author (id and role: `end-user`, `agent`, `admin`).
+    pub fn comment_author(&self, comment_id: u64, author_id: u64, role: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .comment_authors
+            .insert(comment_id, (author_id, role.to_string()));
     }
 
     /// The next `times` calls (None = all) matching method and path substring get `fault`.
@@ -299,7 +328,7 @@ async fn handle(
             let start = query(&req, "page[after]")
                 .and_then(|v| v.parse::<usize>().ok())
                 .unwrap_or(0);
-            let page: Vec<Value> = comments
+            let mut page: Vec<Value> = comments
                 .iter()
                 .skip(start)
                 .take(size)
@@ -308,12 +337,83 @@ async fn handle(
             let end = start + page.len();
             let has_more = end < comments.len();
             let base = format!("http://{}", req.connection_info().host());
+            let mut users: Vec<Value> = Vec::new();
+            for c in page.iter_mut() {
+                let id = c["id"].as_u64().unwrap_or(0);
+                if let Some((author, role)) = s.comment_authors.get(&id) {
+                    c["author_id"] = json!(author);
+                    if !users.iter().any(|u| u["id"] == json!(author)) {
+                        users.push(json!({"id": author, "role": role}));
+                    }
+                }
+            }
+            let mut out = json!({
+                "comments": page,
+                "meta": {"has_more": has_more, "after_cursor": if has_more { Some(end.to_string()) } else { None }},
+                "links": {"next": if has_more { Some(format!("{base}{path}?page[size]={size}&page[after]={end}")) } else { None }},
+            });
+            if query(&req, "include").as_deref() == Some("users") {
+                out["users"] = json!(users);
+            }
+            status(200, out)
+        }
+        ("GET", ["api", "v2", "incremental", "tickets", "cursor.json"]) => {
+            // Position = (updated_at, id); a cursor means "after this position".
+            let after: (u64, u64) = match (query(&req, "cursor"), query(&req, "start_time")) {
+                (Some(c), _) => {
+                    let Some((u, i)) = c
+                        .strip_prefix('c')
+                        .and_then(|r| r.split_once('-'))
+                        .and_then(|(u, i)| Some((u.parse().ok()?, i.parse().ok()?)))
+                    else {
+                        return status(400, json!({"error": "InvalidCursor"}));
+                    };
+                    (u, i)
+                }
+                (None, Some(t)) => match t.parse::<u64>() {
+                    Ok(t) => (t, 0),
+                    Err(_) => return status(400, json!({"error": "InvalidStartTime"})),
+                },
+                (None, None) => return status(400, json!({"error": "MissingStartTime"})),
+            };
+            let per_page = query(&req, "per_page")
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(1000)
+                .clamp(1, 1000);
+            let mut all: Vec<(u64, u64, Value)> = s
+                .export_tickets
+                .iter()
+                .map(|(id, (u, extra))| (*u, *id, extra.clone()))
+                .filter(|(u, id, _)| (*u, *id) > after)
+                .collect();
+            all.sort_by_key(|(u, id, _)| (*u, *id));
+            let page: Vec<_> = all.iter().take(per_page).collect();
+            let last = page.last().map(|(u, id, _)| (*u, *id)).unwrap_or(after);
+            let tickets: Vec<Value> = page
+                .iter()
+                .map(|(u, id, extra)| {
+                    let mut t = json!({
+                        "id": id, "status": "open",
+                        "updated_at": chrono::DateTime::from_timestamp(*u as i64, 0).unwrap()
+                            .format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                    });
+                    if let Value::Object(m) = extra {
+                        for (k, v) in m {
+                            t[k] = v.clone();
+                        }
+                    }
+                    t
+                })
+                .collect();
+            let cursor = format!("c{}-{}", last.0, last.1);
             status(
                 200,
                 json!({
-                    "comments": page,
-                    "meta": {"has_more": has_more, "after_cursor": if has_more { Some(end.to_string()) } else { None }},
-                    "links": {"next": if has_more { Some(format!("{base}{path}?page[size]={size}&page[after]={end}")) } else { None }},
+                    "tickets": tickets,
+                    "after_cursor": cursor,
+                    "after_url": format!("http://{}{path}?cursor={cursor}", req.connection_info().host()),
+                    "before_cursor": null,
+                    "end_of_stream": all.len() <= per_page,
                 }),
             )
         }
