@@ -755,19 +755,21 @@ impl Sweeper {
     }
 
     /// Scans targets, decides their actions and submits them durably, deduped against work a
-    /// webhook (or an earlier sweep) already submitted.
+    /// webhook (or an earlier sweep) already submitted. Each target comes with the time its
+    /// content arrived (Unix ms), the base of delayed deletions (AI-agent `after_delay`,
+    /// retention), as it was for the webhook; a deadline already past makes the item due now.
     async fn submit_targets(
         &self,
-        targets: &[ScanTarget],
+        targets: &[(ScanTarget, u64)],
         detector: &Detector,
         policy: &PolicyConfig,
         stats: &mut SweepStats,
     ) -> Result<(), SweepError> {
-        let now = now_ms();
         let mut items: Vec<NewWork> = Vec::new();
         let mut seen = HashSet::new();
         let mut decided = Vec::new();
-        for t in targets {
+        for (t, now) in targets {
+            let now = *now;
             let spans = self.pipeline.scan_target(detector, t);
             let spans = merge_html_spans(t, spans, &self.pipeline);
             for a in policy::decide_at(t, &spans, policy, now) {
@@ -931,7 +933,13 @@ impl Sweeper {
                     }
                 }
                 // The account id only labels actions; the export does not carry it.
-                let targets = zendesk_targets(tenant, "", ticket, &comments);
+                // Zendesk targets never schedule delayed work: "now" is only a formality.
+                let now = now_ms();
+                let targets: Vec<(ScanTarget, u64)> =
+                    zendesk_targets(tenant, "", ticket, &comments)
+                        .into_iter()
+                        .map(|t| (t, now))
+                        .collect();
                 drop(comments);
                 self.submit_targets(&targets, &detector, &policy, stats)
                     .await?;
@@ -1130,7 +1138,15 @@ impl Sweeper {
                 drop(body);
                 let ctx = ParseContext::sunshine(tenant, rules);
                 match ingest::sunshine::parse(&bytes, &ctx) {
-                    Ok(events) => targets.extend(events.into_iter().flat_map(|e| e.targets)),
+                    Ok(events) => {
+                        let arrived = received.unwrap_or_else(now_ms);
+                        targets.extend(
+                            events
+                                .into_iter()
+                                .flat_map(|e| e.targets)
+                                .map(|t| (t, arrived)),
+                        )
+                    }
                     Err(e) => {
                         self.sweep_metric("errors", SRC, "parse");
                         tracing::warn!(

@@ -650,3 +650,76 @@ async fn cli_sweep_exit_codes_and_argument_errors() {
     );
     fake.stop().await;
 }
+
+#[tokio::test]
+async fn swept_messages_schedule_retention_from_their_arrival_not_from_the_sweep() {
+    init_logs();
+    let fake = FakeApi::start().await;
+    // Received long ago / one minute ago; the rule deletes web messages of end users after 1 h.
+    let old = "2026-01-01T00:00:00.000Z";
+    let recent_ms = phi_guard::store::now_ms() - 60_000;
+    let recent = chrono::DateTime::from_timestamp_millis(recent_ms as i64)
+        .unwrap()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
+    for (id, received) in [("m-old", old), ("m-new", recent.as_str())] {
+        let mut m = message(
+            id,
+            "user",
+            &[],
+            "web",
+            json!({"type": "text", "text": "hello"}),
+        );
+        m["received"] = json!(received);
+        fake.add_message("conv-r", m);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        &fake,
+        "audit",
+        r#"
+[[policy.retention]]
+name = "web end-user messages: 1 h"
+match_channel = "web"
+match_author = "end_user"
+action = "delete_message"
+after_hours = 1
+"#,
+    );
+    let mut cfg = cfg;
+    cfg.server.worker_enabled = false;
+    let app = TestApp::start(cfg.clone(), dir).await;
+    let (s, _) = sweeper(&app, &cfg).await;
+    let stats = s
+        .sweep_sunshine(
+            "default",
+            &["conv-r".to_string()],
+            Start::Since(0),
+            no_stop(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (stats.messages, stats.actions_enqueued),
+        (2, 2),
+        "{stats:?}"
+    );
+    // The old message's deadline has passed: due now. The recent one waits ~59 minutes.
+    let q = app.store.stats().await.unwrap();
+    assert_eq!((q.ready + q.delayed, q.delayed), (2, 1), "{q:?}");
+    let leased = app
+        .store
+        .lease("t", 10, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(leased.len(), 1);
+    let a: serde_json::Value = serde_json::from_slice(&leased[0].payload).unwrap();
+    assert_eq!(a["object"]["message_id"], "m-old");
+    let old_ms = chrono::DateTime::parse_from_rfc3339(old)
+        .unwrap()
+        .timestamp_millis() as u64;
+    assert_eq!(a["not_before_ms"], json!(old_ms + 3_600_000));
+    app.stop().await;
+    fake.stop().await;
+}
