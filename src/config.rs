@@ -608,6 +608,14 @@ impl Config {
         }
         self.policy.validate_into(issues);
         self.sweep.validate_into(issues);
+        for (i, t) in self.sweep.tenants.iter().enumerate() {
+            if self.tenants.get(t).is_none_or(|c| c.zendesk.is_none()) {
+                issues.push(issue(
+                    &format!("sweep.tenants[{i}]"),
+                    "names no tenant with [tenants.<name>.zendesk] API credentials",
+                ));
+            }
+        }
     }
 
     /// API sections are checked when present; in enforce mode every tenant that receives a

@@ -229,6 +229,21 @@ async fn periodic_sweep_finds_phi_missed_by_webhooks_and_the_worker_redacts_it()
     .unwrap();
     assert_eq!(cursor["complete"], true, "{cursor}");
     assert!(cursor["cursor"].as_str().is_some(), "{cursor}");
+    // What the sweep read stays in memory: not in logs, metrics, the audit trail or store files.
+    let mut hay = logs().into_bytes();
+    hay.extend(app.metrics.encode().into_bytes());
+    hay.extend(app.store.audit_tail(1000).await.unwrap().concat());
+    walk(app.dir.path(), &mut hay);
+    let hay = String::from_utf8_lossy(&hay);
+    for v in [
+        "536-22-8107",
+        "536228107",
+        "555-0172",
+        "03/14/1962",
+        "Jane_Doe",
+    ] {
+        assert!(!hay.contains(v), "{v:?} leaked");
+    }
     app.stop().await;
     fake.stop().await;
 }
@@ -722,4 +737,19 @@ after_hours = 1
     assert_eq!(a["not_before_ms"], json!(old_ms + 3_600_000));
     app.stop().await;
     fake.stop().await;
+}
+
+#[test]
+fn sweep_tenants_must_have_zendesk_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = base_toml(&embedded_store(dir.path()));
+    let err = Config::from_toml_layers(&[
+        &base,
+        "[sweep]\ntenants = [\"default\", \"nope\"]\nlookback = \"1x\"",
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("sweep.tenants[0]"), "{err}");
+    assert!(err.contains("sweep.tenants[1]"), "{err}");
+    assert!(err.contains("sweep.lookback"), "{err}");
 }
