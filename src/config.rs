@@ -611,7 +611,7 @@ impl Config {
         for (i, t) in self.sweep.tenants.iter().enumerate() {
             if self.tenants.get(t).is_none_or(|c| c.zendesk.is_none()) {
                 issues.push(issue(
-                    &format!("sweep.tenants[{i}]"),
+                    format!("sweep.tenants[{i}]"),
                     "names no tenant with [tenants.<name>.zendesk] API credentials",
                 ));
             }
