@@ -13,7 +13,10 @@
 //!
 //! # Same work items as a webhook
 //! Targets are built like `ingest` builds them (a comment: `body` as plain text, author from
-//! the `users` side-load's role the way the webhook uses `is_staff`, `public`; an attachment:
+//! the `users` side-load's role the way the webhook uses `is_staff`, `public`; the ticket's
+//! first comment as the description target every `comment_added` webhook carries in
+//! `detail.description` — a `ticket.created` event that embeds the comment itself yields a
+//! different work id for it, so in audit mode that one case can be recorded twice; an attachment:
 //! its file name; a Sunshine message: the REST message wrapped in a `conversation:message`
 //! envelope and given to [`crate::ingest::sunshine::parse`] itself), scanned by
 //! [`Pipeline::scan_target`] and decided by [`policy::decide_at`], so each action's idempotency
@@ -519,17 +522,22 @@ fn zendesk_targets(
             ));
         }
     }
-    for c in &comments.comments {
-        out.extend(comment_targets(&base, ticket.id, c, comments));
+    for (i, c) in comments.comments.iter().enumerate() {
+        out.extend(comment_targets(&base, ticket.id, c, comments, i == 0));
     }
     out
 }
 
+/// A comment's targets. The ticket's first comment is its description: webhooks carry it as
+/// `detail.description` on every `comment_added` event (a description target, whose redaction
+/// names no comment id and the worker applies to the first comment), so it is built the same
+/// way here to get the same work id.
 fn comment_targets(
     base: &ScanTarget,
     ticket_id: u64,
     c: &SweepComment,
     comments: &TicketComments,
+    first: bool,
 ) -> Vec<ScanTarget> {
     let author = author_of(
         c.author_id
@@ -537,14 +545,28 @@ fn comment_targets(
             .map(String::as_str),
     );
     let mut out = Vec::new();
+    let plain_kind = if first {
+        FieldKind::Description
+    } else {
+        FieldKind::CommentBody
+    };
     let fields: Vec<TextField> = [
-        text_field(FieldKind::CommentBody, &c.body, false),
+        text_field(plain_kind, &c.body, false),
         text_field(FieldKind::CommentHtml, &c.html_body, true),
     ]
     .into_iter()
     .flatten()
     .collect();
-    if !fields.is_empty() {
+    if first && !fields.is_empty() {
+        out.push(ScanTarget {
+            object: ObjectRef::ZendeskTicketField {
+                ticket_id,
+                field: TicketField::Description,
+            },
+            fields,
+            ..base.clone()
+        });
+    } else if !fields.is_empty() {
         out.push(ScanTarget {
             object: ObjectRef::ZendeskComment {
                 ticket_id,
@@ -1340,19 +1362,26 @@ mod tests {
         }))
         .unwrap();
         let comments = TicketComments {
-            comments: vec![SweepComment {
-                id: 50,
-                author_id: Some(3),
-                body: "plain".into(),
-                html_body: "<p>plain</p>".into(),
-                public: Some(false),
-                attachments: vec![api::SweepAttachment {
-                    id: 90,
-                    file_name: "scan.pdf".into(),
-                    content_type: None,
-                    size: None,
-                }],
-            }],
+            comments: vec![
+                SweepComment {
+                    id: 49,
+                    body: "the description".into(),
+                    ..Default::default()
+                },
+                SweepComment {
+                    id: 50,
+                    author_id: Some(3),
+                    body: "plain".into(),
+                    html_body: "<p>plain</p>".into(),
+                    public: Some(false),
+                    attachments: vec![api::SweepAttachment {
+                        id: 90,
+                        file_name: "scan.pdf".into(),
+                        content_type: None,
+                        size: None,
+                    }],
+                },
+            ],
             roles: [(3, "end-user".to_string())].into(),
         };
         let ts = zendesk_targets("acme", "", &ticket, &comments);
@@ -1368,6 +1397,10 @@ mod tests {
                     ticket_id: 5,
                     field: TicketField::Custom(9)
                 },
+                ObjectRef::ZendeskTicketField {
+                    ticket_id: 5,
+                    field: TicketField::Description
+                },
                 ObjectRef::ZendeskComment {
                     ticket_id: 5,
                     comment_id: Some(50)
@@ -1379,14 +1412,15 @@ mod tests {
                 },
             ]
         );
-        let c = &ts[2];
+        assert_eq!(ts[2].fields[0].kind, FieldKind::Description);
+        let c = &ts[3];
         assert_eq!(c.author, AuthorKind::EndUser);
         assert_eq!(c.public, Some(false));
         assert_eq!(c.channel.as_deref(), Some("web_form"));
         assert_eq!(c.brand_id, Some(7));
         assert_eq!(c.fields[0].kind, FieldKind::CommentBody);
         assert!(c.fields[1].html);
-        assert!(ts[3].attachments[0].from_end_user);
+        assert!(ts[4].attachments[0].from_end_user);
         assert_eq!(author_of(Some("Agent")), AuthorKind::HumanAgent);
         assert_eq!(author_of(Some("light-agent?")), AuthorKind::Unknown);
         assert_eq!(author_of(None), AuthorKind::Unknown);

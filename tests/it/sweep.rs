@@ -253,10 +253,40 @@ async fn sweep_after_a_processed_webhook_enqueues_nothing_more() {
     init_logs();
     let fake = FakeApi::start().await;
     let now = now_secs();
-    // Ticket 5158 / comment 9876543210: the one `comment_added` describes (end user, public).
-    ticket(&fake, 5158, now - 300, 9876543210, PHI_HTML, None);
+    // Ticket 5158: the description (first comment) `comment_added` carries in `detail`, then
+    // comment 9876543210, the one it describes (end user, public).
+    ticket(
+        &fake,
+        5158,
+        now - 300,
+        1001,
+        "<p>Hello, I have a question about my order.</p>",
+        None,
+    );
+    fake.add_comment(
+        5158,
+        FakeComment {
+            id: 9876543210,
+            html_body: PHI_HTML.into(),
+            public: true,
+            attachments: vec![],
+        },
+    );
+    fake.comment_author(9876543210, 8447388090495, "end-user");
     // A second ticket whose webhook was lost.
     ticket(&fake, 5200, now - 200, 52001, PHI_HTML, None);
+    // A third whose PHI is in the description (first comment): webhooks carry it as
+    // `detail.description` of a later `comment_added`.
+    ticket(&fake, 5300, now - 100, 53001, PHI_HTML, None);
+    fake.add_comment(
+        5300,
+        FakeComment {
+            id: 53002,
+            html_body: "<p>Any news?</p>".into(),
+            public: true,
+            attachments: vec![],
+        },
+    );
 
     let dir = tempfile::tempdir().unwrap();
     // Audit mode: nothing is redacted, so a re-scan finds the same PHI again.
@@ -270,6 +300,19 @@ async fn sweep_after_a_processed_webhook_enqueues_nothing_more() {
         )
         .await;
     assert_eq!(r.status(), 200);
+    let desc = serde_json::to_vec(&json!({
+        "account_id": 22129848, "id": "ev-sweep-dedupe-2",
+        "type": "zen:event-type:ticket.comment_added", "subject": "zen:ticket:5300",
+        "time": "2025-01-08T14:25:30.12Z", "zendesk_event_version": "2022-11-06",
+        "detail": {"id": "5300", "description": PHI_BODY, "via": {"channel": "web"}},
+        "event": {"comment": {"id": 53002, "body": "Any news?", "is_public": true,
+                  "author": {"id": 8447388090495u64, "is_staff": false}}}
+    }))
+    .unwrap();
+    let r = app
+        .post_zendesk("/webhooks/zendesk", &desc, ZD_SECRET)
+        .await;
+    assert_eq!(r.status(), 200);
     app.drain().await;
     let before = app.audit().await;
     let webhook_work: std::collections::BTreeSet<String> = before
@@ -278,8 +321,8 @@ async fn sweep_after_a_processed_webhook_enqueues_nothing_more() {
         .collect();
     assert_eq!(
         webhook_work.len(),
-        2,
-        "redact_comment + tag_ticket: {before:?}"
+        4,
+        "2 × (redact_comment + tag_ticket): {before:?}"
     );
 
     let (s, _) = sweeper(&app, &cfg).await;
@@ -287,10 +330,11 @@ async fn sweep_after_a_processed_webhook_enqueues_nothing_more() {
         .sweep_zendesk("default", Start::Since(now - 3600), no_stop())
         .await
         .unwrap();
-    assert_eq!(stats.tickets, 2);
-    // Ticket 5158: both actions are the webhook's (same work ids) → deduplicated, although the
-    // worker already acknowledged them. Ticket 5200 (webhook lost): redaction + tag, new.
-    assert_eq!(stats.actions_deduplicated, 2, "{stats:?}");
+    assert_eq!((stats.tickets, stats.comments), (3, 5));
+    // Tickets 5158 and 5300: every action is the webhooks' (same work ids) → deduplicated,
+    // although the worker already acknowledged them. Ticket 5200 (webhook lost): redaction +
+    // tag, new.
+    assert_eq!(stats.actions_deduplicated, 4, "{stats:?}");
     assert_eq!(stats.actions_enqueued, 2, "{stats:?}");
     app.drain().await;
     let after = app.audit().await;
@@ -309,7 +353,7 @@ async fn sweep_after_a_processed_webhook_enqueues_nothing_more() {
         .sweep_zendesk("default", Start::Restart(now - 3600), no_stop())
         .await
         .unwrap();
-    assert_eq!((again.actions_enqueued, again.actions_deduplicated), (0, 4));
+    assert_eq!((again.actions_enqueued, again.actions_deduplicated), (0, 6));
     app.drain().await;
     assert_eq!(app.audit().await.len(), after.len());
 
