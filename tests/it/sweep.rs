@@ -68,7 +68,11 @@ progress_interval_seconds = 1
 }
 
 fn config(dir: &std::path::Path, fake: &FakeApi, mode: &str, extra: &str) -> Config {
-    let base = base_toml(&embedded_store(dir));
+    config_with(&embedded_store(dir), fake, mode, extra)
+}
+
+fn config_with(store_section: &str, fake: &FakeApi, mode: &str, extra: &str) -> Config {
+    let base = base_toml(store_section);
     Config::from_toml_layers(&[&base, &sweep_toml(fake, mode, extra)])
         .unwrap_or_else(|e| panic!("{e}"))
 }
@@ -250,6 +254,26 @@ async fn periodic_sweep_finds_phi_missed_by_webhooks_and_the_worker_redacts_it()
 
 #[tokio::test]
 async fn sweep_after_a_processed_webhook_enqueues_nothing_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = embedded_store(dir.path());
+    webhook_then_sweep(&store, dir).await;
+}
+
+#[tokio::test]
+async fn sweep_after_a_processed_webhook_enqueues_nothing_more_on_redis() {
+    let Some(redis) = crate::support::redis_server::RedisServer::start() else {
+        return;
+    };
+    let store = format!(
+        "[store]\nbackend = \"redis\"\nredis_url = \"{}\"\nredis_prefix = \"it-sweep\"\n",
+        redis.url()
+    );
+    webhook_then_sweep(&store, tempfile::tempdir().unwrap()).await;
+}
+
+/// Webhooks first (audit mode: the worker acknowledges them), then sweeps: only what no
+/// webhook caused is enqueued, once.
+async fn webhook_then_sweep(store: &str, dir: tempfile::TempDir) {
     init_logs();
     let fake = FakeApi::start().await;
     let now = now_secs();
@@ -288,9 +312,8 @@ async fn sweep_after_a_processed_webhook_enqueues_nothing_more() {
         },
     );
 
-    let dir = tempfile::tempdir().unwrap();
     // Audit mode: nothing is redacted, so a re-scan finds the same PHI again.
-    let cfg = config(dir.path(), &fake, "audit", "");
+    let cfg = config_with(store, &fake, "audit", "");
     let app = TestApp::start(cfg.clone(), dir).await;
     let r = app
         .post_zendesk(
