@@ -41,8 +41,8 @@ pub struct SweepArgs {
     /// Start at --since even if an interrupted sweep's cursor is stored.
     #[arg(long, requires = "since")]
     pub restart: bool,
-    /// Tenant to sweep (repeatable). Default: every tenant with Zendesk API credentials
-    /// (`--source zendesk`), or `default` (`--source sunshine`).
+    /// Tenant to sweep (repeatable). Default with `--source zendesk`: `sweep.tenants`, else every
+    /// tenant with Zendesk API credentials; with `--source sunshine`: `default`.
     #[arg(long = "tenant")]
     pub tenants: Vec<String>,
     #[arg(long, value_enum, default_value_t = SweepSource::Zendesk)]

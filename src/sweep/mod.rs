@@ -701,7 +701,7 @@ impl Sweeper {
         }
         tokio::select! {
             _ = tokio::time::sleep(d) => Ok(()),
-            _ = stop.changed() => Err(SweepError::Interrupted),
+            _ = stopped(stop) => Err(SweepError::Interrupted),
         }
     }
 
@@ -725,7 +725,12 @@ impl Sweeper {
             }
             // The local bucket never refuses (it waits); `Err` only comes from a shared window.
             let _ = self.settings.budget.acquire().await;
-            let err = match f().await {
+            // A stop request abandons the request in flight (nothing was submitted for it).
+            let result = tokio::select! {
+                r = f() => r,
+                _ = stopped(stop) => return Err(SweepError::Interrupted),
+            };
+            let err = match result {
                 Ok(v) => return Ok(v),
                 Err(e) => e,
             };
@@ -1223,6 +1228,13 @@ impl Sweeper {
                 return;
             }
         }
+    }
+}
+
+/// Resolves once `stop` is true; never if its sender is gone without saying so.
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    if stop.wait_for(|v| *v).await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
 

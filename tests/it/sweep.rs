@@ -820,3 +820,91 @@ fn sweep_tenants_must_have_zendesk_credentials() {
     assert!(err.contains("sweep.tenants[1]"), "{err}");
     assert!(err.contains("sweep.lookback"), "{err}");
 }
+
+fn sigterm(pid: u32) {
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+#[tokio::test]
+async fn cli_sweep_stops_promptly_on_sigterm() {
+    let fake = FakeApi::start().await;
+    let now = now_secs();
+    ticket(&fake, 501, now - 300, 5011, PHI_HTML, None);
+    fake.script(
+        "GET",
+        "/tickets/501/comments",
+        Some(1),
+        Fault::Delay(Duration::from_secs(30)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg_path = dir.path().join("phi-guard.toml");
+    std::fs::write(
+        &cfg_path,
+        format!(
+            "{}{}",
+            base_toml(&embedded_store(dir.path())),
+            sweep_toml(&fake, "audit", "")
+        ),
+    )
+    .unwrap();
+    let spawn = |args: &[&str]| {
+        phi_guard_cmd()
+            .arg("sweep")
+            .args(args)
+            .arg("--config")
+            .arg(&cfg_path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // One-shot, stopped while a request hangs: the request is abandoned, exit 2.
+    let child = spawn(&["--since", "1h"]);
+    wait_for("the hanging request", || {
+        fake.requests()
+            .iter()
+            .any(|r| r.path.contains("/tickets/501/comments"))
+    })
+    .await;
+    let stopped_at = Instant::now();
+    sigterm(child.id());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        stopped_at.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        stopped_at.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("sweep interrupted"), "{stderr}");
+
+    // Periodic: the resumed run completes, then SIGTERM while waiting ends with 0.
+    let child = spawn(&["--every", "1h"]);
+    wait_for("the periodic run to finish", || {
+        fake.requests()
+            .iter()
+            .filter(|r| r.path.contains("/tickets/501/comments"))
+            .count()
+            >= 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    sigterm(child.id());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("resumed=true"), "{stderr}");
+    let summary: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    assert_eq!(summary["actions_enqueued"], 2, "{summary}");
+    fake.stop().await;
+}
