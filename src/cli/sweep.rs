@@ -51,6 +51,10 @@ pub struct SweepArgs {
     /// every conversation of an app is not an endpoint this project relies on).
     #[arg(long = "conversation")]
     pub conversations: Vec<String>,
+    /// With --source sunshine: also sweep every conversation the audit trail names for the
+    /// tenant (conversations phi-guard already acted on).
+    #[arg(long)]
+    pub known_conversations: bool,
     /// Repeat every DURATION (15m, 1h) until SIGINT/SIGTERM; later runs continue the cursor.
     #[arg(long)]
     pub every: Option<String>,
@@ -81,11 +85,18 @@ pub fn run(config: Config, args: SweepArgs) -> anyhow::Result<i32> {
         .map(sweep::parse_duration)
         .transpose()
         .map_err(|e| anyhow::anyhow!("--every {e}"))?;
-    if args.source == SweepSource::Sunshine && args.conversations.is_empty() {
-        anyhow::bail!("--source sunshine needs at least one --conversation id");
+    if args.source == SweepSource::Sunshine
+        && args.conversations.is_empty()
+        && !args.known_conversations
+    {
+        anyhow::bail!(
+            "--source sunshine needs --conversation <id> (repeatable) or --known-conversations"
+        );
     }
-    if args.source == SweepSource::Zendesk && !args.conversations.is_empty() {
-        anyhow::bail!("--conversation is for --source sunshine");
+    if args.source == SweepSource::Zendesk
+        && (!args.conversations.is_empty() || args.known_conversations)
+    {
+        anyhow::bail!("--conversation / --known-conversations are for --source sunshine");
     }
     let tenants = if !args.tenants.is_empty() {
         args.tenants.clone()
@@ -108,6 +119,29 @@ pub fn run(config: Config, args: SweepArgs) -> anyhow::Result<i32> {
         .context("cannot start the async runtime")?;
     rt.block_on(async move {
         let store = crate::app::open_store(&config).await?;
+        let mut conversations: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for tenant in &tenants {
+            let mut list = args.conversations.clone();
+            if args.known_conversations {
+                for c in sweep::known_conversations(
+                    store.as_ref(),
+                    tenant,
+                    sweep::KNOWN_CONVERSATIONS_AUDIT_RECORDS,
+                )
+                .await?
+                {
+                    if !list.contains(&c) {
+                        list.push(c);
+                    }
+                }
+            }
+            if args.source == SweepSource::Sunshine && list.is_empty() {
+                anyhow::bail!(
+                    "tenant {tenant}: no conversation to sweep (the audit trail names none)"
+                );
+            }
+            conversations.insert(tenant.clone(), list);
+        }
         let sweeper = Sweeper::from_config(
             &config,
             store,
@@ -131,8 +165,9 @@ pub fn run(config: Config, args: SweepArgs) -> anyhow::Result<i32> {
                         sweeper.sweep_zendesk(tenant, start, stop_rx.clone()).await
                     }
                     SweepSource::Sunshine => {
+                        let convs = conversations.get(tenant).cloned().unwrap_or_default();
                         sweeper
-                            .sweep_sunshine(tenant, &args.conversations, start, stop_rx.clone())
+                            .sweep_sunshine(tenant, &convs, start, stop_rx.clone())
                             .await
                     }
                 };

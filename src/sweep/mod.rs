@@ -1246,6 +1246,42 @@ fn sunshine_json(c: &SunshineCursor) -> String {
     serde_json::to_string(c).unwrap_or_default()
 }
 
+/// Audit records read by [`known_conversations`].
+pub const KNOWN_CONVERSATIONS_AUDIT_RECORDS: usize = 100_000;
+
+/// Sunshine conversations phi-guard already acted on for `tenant`: the conversation ids named by
+/// the latest `limit` audit records, most recent first. Listing every conversation of an app is
+/// not an endpoint this project relies on; these are the conversations known to exist, where
+/// later messages may have lost their webhooks.
+pub async fn known_conversations(
+    store: &dyn crate::store::Store,
+    tenant: &str,
+    limit: usize,
+) -> Result<Vec<String>, StoreError> {
+    let records = store.audit_tail(limit).await?;
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for r in records.iter().rev() {
+        let Ok(rec) = serde_json::from_slice::<crate::audit::AuditRecord>(r) else {
+            continue;
+        };
+        if rec.tenant != tenant {
+            continue;
+        }
+        if let ObjectRef::SunshineMessage {
+            conversation_id, ..
+        }
+        | ObjectRef::SunshineConversation {
+            conversation_id, ..
+        } = rec.object
+            && seen.insert(conversation_id.clone())
+        {
+            out.push(conversation_id);
+        }
+    }
+    Ok(out)
+}
+
 /// Tenants the periodic sweep covers: `sweep.tenants`, or every tenant with Zendesk API
 /// credentials.
 pub fn periodic_tenants(config: &crate::config::Config) -> Vec<String> {

@@ -415,6 +415,19 @@ async fn webhook_then_sweep(store: &str, dir: tempfile::TempDir) {
         .map(|r| r["action"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(kinds.len(), 2, "{kinds:?}");
+    // The conversations phi-guard acted on can be swept without naming them.
+    assert_eq!(
+        phi_guard::sweep::known_conversations(app.store.as_ref(), "default", 1000)
+            .await
+            .unwrap(),
+        vec!["conv-1".to_string()]
+    );
+    assert!(
+        phi_guard::sweep::known_conversations(app.store.as_ref(), "acme", 1000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     app.stop().await;
     fake.stop().await;
 }
@@ -703,6 +716,14 @@ async fn cli_sweep_exit_codes_and_argument_errors() {
         &["--since", "yesterday"][..],
         &["--since", "2999-01-01T00:00:00Z"],
         &["--source", "sunshine", "--since", "1h"],
+        &[
+            "--source",
+            "sunshine",
+            "--known-conversations",
+            "--since",
+            "1h",
+        ],
+        &["--conversation", "c1", "--since", "1h"],
         &["--tenant", "nope", "--since", "1h"],
         &["--every", "0m", "--since", "1h"],
     ] {
