@@ -929,3 +929,53 @@ async fn cli_sweep_stops_promptly_on_sigterm() {
     assert_eq!(summary["actions_enqueued"], 2, "{summary}");
     fake.stop().await;
 }
+
+/// Sweep throughput against the in-process fake (no API limits): `cargo test --test it
+/// sweep_throughput -- --ignored --nocapture`. Prints tickets/s; asserts only completeness.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn sweep_throughput() {
+    init_logs();
+    let fake = FakeApi::start().await;
+    let now = now_secs();
+    const N: u64 = 1000;
+    for t in 1..=N {
+        let html = if t % 10 == 0 {
+            PHI_HTML.to_string()
+        } else {
+            format!("<p>Order {t} arrived late, please check the tracking page.</p>")
+        };
+        ticket(&fake, 10_000 + t, now - 3000 + t, t * 100, &html, None);
+        fake.add_comment(
+            10_000 + t,
+            FakeComment {
+                id: t * 100 + 1,
+                html_body: "<p>Thanks, we are looking into it.</p>".into(),
+                public: true,
+                attachments: vec![],
+            },
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &fake, "audit", "page_size = 1000");
+    let mut cfg = cfg;
+    cfg.server.worker_enabled = false;
+    let app = TestApp::start(cfg.clone(), dir).await;
+    let (s, _) = sweeper(&app, &cfg).await;
+    let started = Instant::now();
+    let stats = s
+        .sweep_zendesk("default", Start::Since(now - 3600), no_stop())
+        .await
+        .unwrap();
+    let secs = started.elapsed().as_secs_f64();
+    assert_eq!(stats.tickets, N);
+    assert_eq!(stats.actions_enqueued, N / 10 * 2);
+    println!(
+        "sweep_throughput: {N} tickets, {} comments, {} actions in {secs:.2} s = {:.0} tickets/s",
+        stats.comments,
+        stats.actions_enqueued,
+        N as f64 / secs
+    );
+    app.stop().await;
+    fake.stop().await;
+}
