@@ -4,12 +4,13 @@
 //! work items a webhook would have produced.
 //!
 //! Owns: the walk (Zendesk incremental ticket export → List Comments per changed ticket; Sunshine
-//! List Messages per given conversation), turning API objects into [`ScanTarget`]s, the resumable
+//! List Messages per given conversation or per conversation the audit trail names,
+//! [`known_conversations`]), turning API objects into [`ScanTarget`]s, the resumable
 //! cursors (`Store::get_cursor`/`set_cursor`, one per tenant and source), request pacing and
 //! retries, progress reporting, the `[sweep]` config section and the periodic mode. Must not:
 //! decide actions (that is [`policy::decide_at`]), execute them (workers do), or let text out —
 //! bodies live in locals of one ticket / message; progress, logs, metrics and cursors carry
-//! counts, ids and times only.
+//! counts, ids and times only. The endpoints it reads are in [`api`].
 //!
 //! # Same work items as a webhook
 //! Targets are built like `ingest` builds them (a comment: `body` as plain text, author from
@@ -22,10 +23,12 @@
 //! [`Pipeline::scan_target`] and decided by [`policy::decide_at`], so each action's idempotency
 //! key (its work id) is the one the webhook path computes. The REST comment also has `html_body`
 //! (the webhook has none): findings only visible there are added, findings already in the plain
-//! body are not counted twice (which would change the key).
+//! body are not counted twice (which would change the key). Delayed deletions (retention,
+//! AI-agent `after_delay`) of swept messages count from their `received` time, as they did for
+//! the webhook.
 //!
 //! # Dedupe against work already queued or done
-//! Every action is submitted with [`Store::submit`] under the dedupe key
+//! Every action is submitted with [`crate::store::Store::submit`] under the dedupe key
 //! [`crate::pipeline::action_dedupe_key`], which the webhook path records for each work item it
 //! enqueues. An action a webhook already caused is therefore not enqueued again — whether its
 //! item is still queued, leased, dead-lettered or already executed and acknowledged (in audit
