@@ -608,6 +608,15 @@ impl Config {
         }
         self.policy.validate_into(issues);
         self.sweep.validate_into(issues);
+        if self.sweep.enabled
+            && self.sweep.tenants.is_empty()
+            && self.tenants.values().all(|t| t.zendesk.is_none())
+        {
+            issues.push(issue(
+                "sweep.enabled",
+                "no tenant has [tenants.<name>.zendesk] API credentials to sweep with",
+            ));
+        }
         for (i, t) in self.sweep.tenants.iter().enumerate() {
             if self.tenants.get(t).is_none_or(|c| c.zendesk.is_none()) {
                 issues.push(issue(

@@ -69,14 +69,36 @@ pub struct CustomField {
 }
 
 /// One page of the export.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct ExportPage {
-    #[serde(default)]
     pub tickets: Vec<ExportTicket>,
-    #[serde(default)]
+    /// Entries of `tickets[]` that could not be read (no numeric `id`, wrong types): skipped.
+    pub invalid: usize,
     pub after_cursor: Option<String>,
-    #[serde(default)]
     pub end_of_stream: bool,
+}
+
+#[derive(Deserialize)]
+struct RawExportPage {
+    #[serde(default)]
+    tickets: Vec<Value>,
+    #[serde(default)]
+    after_cursor: Option<String>,
+    #[serde(default)]
+    end_of_stream: bool,
+}
+
+/// Reads each element on its own: one malformed entry must not fail the page.
+fn lenient<T: serde::de::DeserializeOwned>(items: Vec<Value>) -> (Vec<T>, usize) {
+    let mut ok = Vec::with_capacity(items.len());
+    let mut bad = 0;
+    for v in items {
+        match serde_json::from_value(v) {
+            Ok(t) => ok.push(t),
+            Err(_) => bad += 1,
+        }
+    }
+    (ok, bad)
 }
 
 /// Where an export request starts.
@@ -125,9 +147,9 @@ struct SideUser {
 #[derive(Deserialize)]
 struct CommentsPage {
     #[serde(default)]
-    comments: Vec<SweepComment>,
+    comments: Vec<Value>,
     #[serde(default)]
-    users: Vec<SideUser>,
+    users: Vec<Value>,
     #[serde(default)]
     meta: Meta,
 }
@@ -145,6 +167,8 @@ struct Meta {
 pub struct TicketComments {
     pub comments: Vec<SweepComment>,
     pub roles: HashMap<u64, String>,
+    /// Comments that could not be read (no numeric `id`, wrong types): skipped.
+    pub invalid: usize,
 }
 
 impl ZendeskApi {
@@ -165,9 +189,17 @@ impl ZendeskApi {
                 encode_query(c)
             ),
         };
-        self.http
+        let raw: RawExportPage = self
+            .http
             .send_json("incremental_tickets", Method::GET, &path, None)
-            .await
+            .await?;
+        let (tickets, invalid) = lenient(raw.tickets);
+        Ok(ExportPage {
+            tickets,
+            invalid,
+            after_cursor: raw.after_cursor,
+            end_of_stream: raw.end_of_stream,
+        })
     }
 
     /// Every comment of a ticket (oldest first, 100 per page, cursor paging) with the roles of
@@ -192,8 +224,10 @@ impl ZendeskApi {
                 .http
                 .send_json("list_comments", Method::GET, &path, None)
                 .await?;
-            out.comments.extend(page.comments);
-            for u in page.users {
+            let (comments, invalid) = lenient::<SweepComment>(page.comments);
+            out.comments.extend(comments);
+            out.invalid += invalid;
+            for u in lenient::<SideUser>(page.users).0 {
                 if let Some(role) = u.role {
                     out.roles.insert(u.id, role);
                 }
@@ -277,17 +311,19 @@ mod tests {
 
     #[test]
     fn export_page_decodes_leniently() {
-        let p: ExportPage = serde_json::from_str(
+        let p: RawExportPage = serde_json::from_str(
             r#"{"tickets":[{"id":5,"updated_at":"2026-01-01T00:00:00Z","status":"open",
                 "via":{"channel":"web"},"brand_id":7,"custom_fields":[{"id":9,"value":"x"},{"id":10,"value":null}]},
-                {"id":6}],"after_cursor":"abc","end_of_stream":false,"after_url":"https://elsewhere/"}"#,
+                {"id":6}, {"id":"seven"}, {"subject":"no id"}, 3],
+                "after_cursor":"abc","end_of_stream":false,"after_url":"https://elsewhere/"}"#,
         )
         .unwrap();
-        assert_eq!(p.tickets.len(), 2);
-        assert_eq!(p.tickets[0].custom_fields.len(), 2);
+        let (tickets, invalid) = lenient::<ExportTicket>(p.tickets);
+        assert_eq!((tickets.len(), invalid), (2, 3));
+        assert_eq!(tickets[0].custom_fields.len(), 2);
         assert_eq!(p.after_cursor.as_deref(), Some("abc"));
         assert!(!p.end_of_stream);
-        let empty: ExportPage = serde_json::from_str("{}").unwrap();
+        let empty: RawExportPage = serde_json::from_str("{}").unwrap();
         assert!(empty.tickets.is_empty() && !empty.end_of_stream);
     }
 
@@ -299,8 +335,10 @@ mod tests {
                 "users":[{"id":3,"role":"end-user"},{"id":4}],"meta":{"has_more":false}}"#,
         )
         .unwrap();
-        assert_eq!(p.comments[0].author_id, Some(3));
-        assert_eq!(p.users.len(), 2);
-        assert_eq!(p.comments[0].attachments[0].file_name, "a.pdf");
+        let (comments, bad) = lenient::<SweepComment>(p.comments);
+        assert_eq!(bad, 0);
+        assert_eq!(comments[0].author_id, Some(3));
+        assert_eq!(lenient::<SideUser>(p.users).0.len(), 2);
+        assert_eq!(comments[0].attachments[0].file_name, "a.pdf");
     }
 }

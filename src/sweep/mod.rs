@@ -925,6 +925,16 @@ impl Sweeper {
                     zd.incremental_tickets(from, self.settings.page_size)
                 })
                 .await?;
+            for _ in 0..page.invalid {
+                self.sweep_metric("errors", SRC, "parse");
+            }
+            if page.invalid > 0 {
+                tracing::warn!(
+                    tenant,
+                    skipped = page.invalid,
+                    "Export entries without a readable ticket id; skipped."
+                );
+            }
             // Policy and rules are read per page: a reload applies from the next page.
             let policy = self.pipeline.policy.load();
             let detector = self.pipeline.detector.load();
@@ -954,6 +964,9 @@ impl Sweeper {
                     }
                     Err(e) => return Err(e),
                 };
+                for _ in 0..comments.invalid {
+                    self.sweep_metric("errors", SRC, "parse");
+                }
                 for c in &comments.comments {
                     stats.comments += 1;
                     self.sweep_metric("items", SRC, "comment");
@@ -1434,6 +1447,7 @@ mod tests {
                 },
             ],
             roles: [(3, "end-user".to_string())].into(),
+            invalid: 0,
         };
         let ts = zendesk_targets("acme", "", &ticket, &comments);
         let objects: Vec<_> = ts.iter().map(|t| t.object.clone()).collect();

@@ -162,6 +162,8 @@ async fn periodic_sweep_finds_phi_missed_by_webhooks_and_the_worker_redacts_it()
     fake.export_ticket(103, now - 400, json!({"status": "deleted"}));
     // Updated before the lookback window: not swept.
     ticket(&fake, 104, now - 7200, 1041, PHI_HTML, None);
+    // A malformed export entry (string id): skipped and counted, the walk goes on.
+    fake.export_ticket(105, now - 450, json!({"id": "not-a-number"}));
 
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(
@@ -214,6 +216,13 @@ async fn periodic_sweep_finds_phi_missed_by_webhooks_and_the_worker_redacts_it()
             &[("source", "zendesk"), ("kind", "ticket")]
         ),
         3.0
+    );
+    assert_eq!(
+        app.metric(
+            "phi_guard_sweep_errors_total",
+            &[("source", "zendesk"), ("reason", "parse")]
+        ),
+        1.0
     );
     assert!(
         app.metric(
@@ -840,6 +849,10 @@ fn sweep_tenants_must_have_zendesk_credentials() {
     assert!(err.contains("sweep.tenants[0]"), "{err}");
     assert!(err.contains("sweep.tenants[1]"), "{err}");
     assert!(err.contains("sweep.lookback"), "{err}");
+    let err = Config::from_toml_layers(&[&base, "[sweep]\nenabled = true"])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("sweep.enabled"), "{err}");
 }
 
 fn sigterm(pid: u32) {
