@@ -363,7 +363,14 @@ struct SunshineCursor {
     before: Option<String>,
     #[serde(default)]
     complete: bool,
+    /// When the run that wrote this cursor started (Unix ms): a continued walk goes back to
+    /// there (minus a minute of overlap), not to the first run's `since`.
+    #[serde(default)]
+    run_started_ms: Option<u64>,
 }
+
+/// Overlap of a continued Sunshine walk with the previous run (clock skew, late `received`).
+const SUNSHINE_OVERLAP_MS: u64 = 60_000;
 
 /// Cursor name of a tenant's Zendesk walk.
 pub fn zendesk_cursor_name(tenant: &str) -> String {
@@ -1103,10 +1110,12 @@ impl Sweeper {
                     .map_err(|_| SweepError::BadCursor(name.clone()))?,
             ),
         };
+        let run_started = now_ms();
         let fresh = |secs: u64| SunshineCursor {
             since_ms: secs.saturating_mul(1000),
             before: None,
             complete: false,
+            run_started_ms: Some(run_started),
         };
         let mut cur = match (start, stored) {
             (Start::Restart(s), _) => fresh(s),
@@ -1118,9 +1127,12 @@ impl Sweeper {
             // Messages are listed newest first: a continued walk re-reads from the newest page
             // back to where the last completed run started.
             (Start::Continue(_), Some(c)) => SunshineCursor {
+                since_ms: c
+                    .run_started_ms
+                    .map_or(c.since_ms, |t| t.saturating_sub(SUNSHINE_OVERLAP_MS)),
                 before: None,
                 complete: false,
-                ..c
+                run_started_ms: Some(run_started),
             },
             (Start::Continue(Some(s)), None) => fresh(s),
             (Start::Continue(None), None) => return Err(SweepError::NoCursor(tenant.into())),

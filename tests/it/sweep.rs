@@ -415,6 +415,13 @@ async fn webhook_then_sweep(store: &str, dir: tempfile::TempDir) {
         (0, 2),
         "{sc2:?}"
     );
+    // Continuing goes back to where the last run started (minus a minute), not to `since`: the
+    // old message is not read again.
+    let sc3 = s
+        .sweep_sunshine("default", &convs, Start::Continue(None), no_stop())
+        .await
+        .unwrap();
+    assert_eq!((sc3.messages, sc3.complete), (0, true), "{sc3:?}");
     app.drain().await;
     let kinds: Vec<String> = app
         .audit()
