@@ -57,6 +57,30 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     })
 }
 
+/// The API executor for `config`, with per-tenant limits shared through Redis when the Redis
+/// store is configured.
+pub async fn build_api_executor(
+    config: &Config,
+    detector: Arc<ArcSwap<Detector>>,
+    fingerprinter: &Fingerprinter,
+    metrics: Arc<Metrics>,
+) -> anyhow::Result<ApiExecutor> {
+    if config.store.backend == StoreBackend::Redis {
+        use secrecy::ExposeSecret;
+        ApiExecutor::from_config_shared(
+            config,
+            detector,
+            fingerprinter.clone(),
+            metrics,
+            config.store.redis_url.expose_secret(),
+            &config.store.redis_prefix,
+        )
+        .await
+    } else {
+        ApiExecutor::from_config(config, detector, fingerprinter.clone(), metrics)
+    }
+}
+
 /// Loads and compiles the configured rules.
 pub fn load_detector(config: &Config) -> anyhow::Result<Detector> {
     crate::patterns::load_detector(config.patterns.dir(), &config.patterns.jurisdictions)
@@ -296,29 +320,19 @@ impl Application {
         .map_err(|e| anyhow::anyhow!("tenants: {e}"))?;
         let sunshine =
             SunshineVerifier::new(tenants_sc).map_err(|e| anyhow::anyhow!("tenants: {e}"))?;
-        let executor: Arc<dyn Executor> = match executor {
-            Some(e) => e,
-            None if config.store.backend == StoreBackend::Redis => {
-                use secrecy::ExposeSecret;
-                Arc::new(
-                    ApiExecutor::from_config_shared(
-                        &config,
-                        detector.clone(),
-                        fingerprinter.clone(),
-                        metrics.clone(),
-                        config.store.redis_url.expose_secret(),
-                        &config.store.redis_prefix,
-                    )
+        // The API executor; also the sweep's source of API clients (one rate limiter per tenant
+        // for both). Tests that inject an executor get a separate one for the sweep.
+        let api_executor = if executor.is_none() || config.sweep.enabled {
+            Some(Arc::new(
+                build_api_executor(&config, detector.clone(), &fingerprinter, metrics.clone())
                     .await?,
-                )
-            }
-            None => Arc::new(ApiExecutor::from_config(
-                &config,
-                detector.clone(),
-                fingerprinter.clone(),
-                metrics.clone(),
-            )?),
+            ))
+        } else {
+            None
         };
+        let executor: Arc<dyn Executor> = executor
+            .or_else(|| api_executor.clone().map(|a| a as Arc<dyn Executor>))
+            .context("no executor")?;
         let policy = Arc::new(ArcSwap::from_pointee(config.policy.clone()));
         let policy_slot = policy.clone();
         let pipeline = Arc::new(Pipeline {
@@ -395,6 +409,30 @@ impl Application {
                 },
             };
             tokio::spawn(worker.run(shutdown_rx));
+        }
+
+        if config.sweep.enabled
+            && let Some(clients) = api_executor
+        {
+            let tenants = crate::sweep::periodic_tenants(&config);
+            let lookback = crate::sweep::parse_duration(&config.sweep.lookback)
+                .map_err(|e| anyhow::anyhow!("sweep.lookback: {e}"))?;
+            let sweeper = Arc::new(crate::sweep::Sweeper::new(
+                pipeline.clone(),
+                clients,
+                crate::sweep::SweepSettings::from_config(&config.sweep),
+                Arc::new(|line: &str| tracing::info!(progress = line, "Sweep.")),
+            ));
+            tracing::info!(
+                tenants = tenants.len(),
+                "Periodic reconciliation sweep enabled."
+            );
+            tokio::spawn(sweeper.run_periodic(
+                tenants,
+                lookback,
+                Duration::from_secs(config.sweep.interval_seconds),
+                shutdown_tx.subscribe(),
+            ));
         }
 
         let app = Application {

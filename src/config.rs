@@ -37,6 +37,9 @@ pub struct Config {
     pub policy: PolicyConfig,
     pub worker: WorkerConfig,
     pub log: LogConfig,
+    /// The reconciliation sweep (`phi-guard sweep`, periodic mode in `serve`).
+    #[serde(default)]
+    pub sweep: crate::sweep::SweepConfig,
     #[serde(default)]
     pub tenants: BTreeMap<String, TenantConfig>,
     /// The file this configuration was loaded from (SIGHUP re-reads it for policy changes).
@@ -646,6 +649,24 @@ impl Config {
                 "required with policy.ai_ticket = \"redact_ai_comments\": the Zendesk user id(s) \
                  the AI agent's comments are attributed to (not documented, so not guessed)",
             ));
+        }
+        self.sweep.validate_into(issues);
+        if self.sweep.enabled
+            && self.sweep.tenants.is_empty()
+            && self.tenants.values().all(|t| t.zendesk.is_none())
+        {
+            issues.push(issue(
+                "sweep.enabled",
+                "no tenant has [tenants.<name>.zendesk] API credentials to sweep with",
+            ));
+        }
+        for (i, t) in self.sweep.tenants.iter().enumerate() {
+            if self.tenants.get(t).is_none_or(|c| c.zendesk.is_none()) {
+                issues.push(issue(
+                    format!("sweep.tenants[{i}]"),
+                    "names no tenant with [tenants.<name>.zendesk] API credentials",
+                ));
+            }
         }
     }
 

@@ -23,4 +23,5 @@ pub mod pipeline;
 pub mod policy;
 pub mod retention;
 pub mod store;
+pub mod sweep;
 pub mod telemetry;

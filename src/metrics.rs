@@ -81,6 +81,17 @@ pub struct Metrics {
     /// time in the future), `due` (passed, within `worker.delayed_overdue_after_seconds`),
     /// `overdue` (passed by more: nobody is leasing). Sampled from the store on scrape.
     pub delayed_items: IntGaugeVec,
+    /// Reconciliation sweep: objects read, by source and kind (`ticket`, `comment`,
+    /// `attachment`, `message`).
+    pub sweep_items: IntCounterVec,
+    /// Reconciliation sweep: actions by source and outcome (`enqueued`, `duplicate`: a webhook
+    /// or an earlier sweep had already submitted it).
+    pub sweep_actions: IntCounterVec,
+    /// Reconciliation sweep: errors by source and reason (`rate_limited`, `upstream` — both
+    /// retried —, `fatal`, `store`, `parse`).
+    pub sweep_errors: IntCounterVec,
+    /// Reconciliation sweep runs by source and outcome (`complete`, `interrupted`, `failed`).
+    pub sweep_runs: IntCounterVec,
 }
 
 fn counter_vec(reg: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -281,6 +292,30 @@ impl Metrics {
                 "Deletions scheduled by retention rules, by action kind and mode.",
                 &["action", "mode"],
             ),
+            sweep_items: counter_vec(
+                &r,
+                "sweep_items_scanned_total",
+                "Objects read by the reconciliation sweep, by source and kind.",
+                &["source", "kind"],
+            ),
+            sweep_actions: counter_vec(
+                &r,
+                "sweep_actions_total",
+                "Actions found by the reconciliation sweep, by source and outcome (enqueued, duplicate).",
+                &["source", "outcome"],
+            ),
+            sweep_errors: counter_vec(
+                &r,
+                "sweep_errors_total",
+                "Reconciliation sweep errors by source and reason.",
+                &["source", "reason"],
+            ),
+            sweep_runs: counter_vec(
+                &r,
+                "sweep_runs_total",
+                "Reconciliation sweep runs by source and outcome.",
+                &["source", "outcome"],
+            ),
             registry: r,
         };
         m.build_info
@@ -320,6 +355,10 @@ impl Metrics {
             &self.audit_records,
             &self.retention_scheduled,
             &self.delayed_items,
+            &self.sweep_items,
+            &self.sweep_actions,
+            &self.sweep_errors,
+            &self.sweep_runs,
         ];
         let mut names: Vec<String> = collectors
             .iter()

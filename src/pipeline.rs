@@ -174,7 +174,17 @@ impl Pipeline {
             });
         }
 
-        // 3. Durable submit: dedupe keys and their work items, atomically.
+        // 3. Durable submit: dedupe keys and their work items, atomically — plus one marker key
+        // per work item, so the reconciliation sweep does not enqueue it again once it is done.
+        let event_submissions = submissions.len();
+        let mut markers = std::collections::HashSet::new();
+        let marker_subs: Vec<Submission> = submissions
+            .iter()
+            .flat_map(|s| s.items.iter())
+            .filter(|w| markers.insert(w.id.as_str()))
+            .map(|w| action_marker(&w.tenant, &w.id))
+            .collect();
+        submissions.extend(marker_subs);
         if !submissions.is_empty() {
             let started = Instant::now();
             let outcomes = self
@@ -193,7 +203,7 @@ impl Pipeline {
             self.metrics
                 .enqueue_duration
                 .observe(started.elapsed().as_secs_f64());
-            for (i, outcome) in outcomes.iter().enumerate() {
+            for (i, outcome) in outcomes.iter().enumerate().take(event_submissions) {
                 match outcome {
                     SubmitOutcome::Accepted => {
                         report.accepted += 1;
@@ -322,6 +332,25 @@ impl Pipeline {
             .webhook_requests
             .with_label_values(&[src, "rejected", reason])
             .inc();
+    }
+}
+
+/// Body hash of action markers (they have no body; a fixed value makes a repeat `Duplicate`).
+pub const ACTION_MARKER_HASH: [u8; 32] = [0; 32];
+
+/// Dedupe key recording that work item `work_id` (an action's idempotency key) was submitted.
+/// Written next to the event's own key by the webhook path and used as the submission key by
+/// the reconciliation sweep (`crate::sweep`), so an action is enqueued once within the dedupe
+/// TTL even after its item was executed and acknowledged.
+pub fn action_dedupe_key(tenant: &str, work_id: &str) -> String {
+    format!("action:{tenant}:{work_id}")
+}
+
+fn action_marker(tenant: &str, work_id: &str) -> Submission {
+    Submission {
+        dedupe_key: action_dedupe_key(tenant, work_id),
+        body_hash: ACTION_MARKER_HASH,
+        items: Vec::new(),
     }
 }
 

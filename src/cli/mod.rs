@@ -1,5 +1,5 @@
 //! Command line: `serve`, `scan`, `patterns check|test`, `sign`, `dlq list|replay|drop`,
-//! `audit tail`, `config check`.
+//! `audit tail`, `config check`, `sweep`.
 //!
 //! Owns: argument definitions (clap) and turning each subcommand into calls of the same library
 //! functions the server uses. Must not: hold business rules. Exit codes: 0 success (for `scan`:
@@ -15,6 +15,7 @@ use crate::config::Config;
 
 pub mod patterns;
 pub mod scan;
+pub mod sweep;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -86,6 +87,10 @@ pub enum Command {
     },
     /// Validate the configuration and print a summary without secrets.
     ConfigCheck,
+    /// Reconciliation sweep: re-read what changed since a time through the APIs and enqueue the
+    /// actions missed webhooks would have caused. Progress on stderr, one JSON summary per run
+    /// on stdout. Exit 0: completed, 2: error or interrupted (re-run resumes).
+    Sweep(sweep::SweepArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -359,6 +364,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
                 }
                 Ok(0)
             })
+        }
+        Command::Sweep(args) => {
+            let config = load_config(config_path.as_deref())?;
+            sweep::run(config, args)
         }
         Command::ConfigCheck => {
             let config = load_config(config_path.as_deref())?;

@@ -48,12 +48,12 @@ use crate::metrics::Metrics;
 use crate::policy::{Action, ActionKind, Mode, PolicyConfig};
 
 struct ZendeskTenant {
-    api: ZendeskApi,
+    api: Arc<ZendeskApi>,
     redaction: CommentRedaction,
 }
 
 struct SunshineTenant {
-    api: SunshineApi,
+    api: Arc<SunshineApi>,
     app_id: String,
 }
 
@@ -195,7 +195,7 @@ impl ApiExecutor {
                 )
                 .with_context(|| format!("tenants.{name}.zendesk: cannot build the client"))?;
                 apis.zendesk = Some(ZendeskTenant {
-                    api: ZendeskApi::new(http),
+                    api: Arc::new(ZendeskApi::new(http)),
                     redaction: z.comment_redaction,
                 });
             }
@@ -222,7 +222,7 @@ impl ApiExecutor {
                 )
                 .with_context(|| format!("tenants.{name}.sunshine: cannot build the client"))?;
                 apis.sunshine = Some(SunshineTenant {
-                    api: SunshineApi::new(http),
+                    api: Arc::new(SunshineApi::new(http)),
                     app_id: sc.app_id.clone(),
                 });
             }
@@ -271,6 +271,19 @@ impl ApiExecutor {
                 }
             }
         }
+    }
+
+    /// The Zendesk client of `tenant` (shared with the reconciliation sweep, so both draw on
+    /// one rate limiter).
+    pub fn zendesk_client(&self, tenant: &str) -> Option<Arc<ZendeskApi>> {
+        let zd = self.tenants.get(tenant)?.zendesk.as_ref()?;
+        Some(zd.api.clone())
+    }
+
+    /// The Sunshine client of `tenant` and its configured app id (may be empty).
+    pub fn sunshine_client(&self, tenant: &str) -> Option<(Arc<SunshineApi>, String)> {
+        let sc = self.tenants.get(tenant)?.sunshine.as_ref()?;
+        Some((sc.api.clone(), sc.app_id.clone()))
     }
 
     fn is_phi(&self, label: Label, score: f32) -> bool {

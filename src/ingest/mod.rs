@@ -5,7 +5,7 @@
 //! store, run detection, or log any part of a body.
 
 mod event;
-mod json;
+pub(crate) mod json;
 pub mod sunshine;
 mod target;
 pub mod verify;

@@ -18,6 +18,8 @@
 //!
 //! `scripts/reliability` runs the fault and hostile-input scenarios one by one and writes
 //! `docs/reliability.md` from the `[reliability]` lines they print.
+//! - `sweep`: the reconciliation sweep — missed PHI found, dedupe against webhooks, resume after
+//!   SIGKILL, `Retry-After`, canary, CLI exit codes.
 
 mod support;
 
@@ -33,5 +35,6 @@ mod reload;
 mod replicas;
 mod retention;
 mod shutdown;
+mod sweep;
 mod webhook_sunshine;
 mod webhook_zendesk;

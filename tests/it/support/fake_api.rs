@@ -16,6 +16,11 @@
 //! `failed` for jobs made to fail with [`FakeApi::fail_next_jobs`]) and the ticket is purged
 //! when its job completes; an unknown job is 404. Tags (`PUT /api/v2/tickets/{id}/tags`) exist
 //! for active tickets only (404 otherwise).
+//! For the reconciliation sweep: the cursor-based incremental ticket export
+//! (`/api/v2/incremental/tickets/cursor.json`, `start_time` or `cursor`, `per_page` ≤ 1000,
+//! ordered by `updated_at` then id, `after_cursor` always set, `end_of_stream` on the last page;
+//! the shape follows Zendesk's public docs, which the project's reference does not cover), and
+//! List Comments' `include=users` side-load (`author_id` on comments, `users[{id, role}]`).
 
 #![allow(dead_code)]
 
@@ -76,8 +81,6 @@ pub struct State {
     pub users: HashSet<String>,
     pub media: HashSet<String>,
     scripts: Vec<Script>,
-    /// Comment id → author id (`author_id` in listings; absent when not set).
-    pub comment_authors: HashMap<u64, u64>,
     /// Soft-deleted tickets (restorable, listed by `deleted_tickets`).
     pub deleted_tickets: BTreeMap<u64, Vec<FakeComment>>,
     /// Tickets whose permanent deletion job completed.
@@ -87,6 +90,10 @@ pub struct State {
     /// The next N permanent-deletion jobs end `failed` (the ticket stays soft-deleted).
     pub failing_jobs: usize,
     job_seq: u64,
+    /// Incremental export: ticket id → (updated_at Unix seconds, extra ticket fields).
+    pub export_tickets: BTreeMap<u64, (u64, Value)>,
+    /// Comment id → (author id, role) for `author_id` and the `users` side-load.
+    pub comment_authors: HashMap<u64, (u64, String)>,
 }
 
 /// A permanent-deletion job of the fake.
@@ -158,6 +165,25 @@ impl FakeApi {
             .push(msg);
     }
 
+    /// Lists a ticket in the incremental export, updated at `updated_at` (Unix seconds), with
+    /// `extra` merged into its JSON (`subject`, `via`, `status`, ...).
+    pub fn export_ticket(&self, id: u64, updated_at: u64, extra: Value) {
+        self.state
+            .lock()
+            .unwrap()
+            .export_tickets
+            .insert(id, (updated_at, extra));
+    }
+
+    /// Sets a comment's author (id and role: `end-user`, `agent`, `admin`).
+    pub fn comment_author(&self, comment_id: u64, author_id: u64, role: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .comment_authors
+            .insert(comment_id, (author_id, role.to_string()));
+    }
+
     /// The next `times` calls (None = all) matching method and path substring get `fault`.
     pub fn script(&self, method: &str, path_contains: &str, times: Option<usize>, fault: Fault) {
         self.state.lock().unwrap().scripts.push(Script {
@@ -174,7 +200,7 @@ impl FakeApi {
             .lock()
             .unwrap()
             .comment_authors
-            .insert(comment, author);
+            .insert(comment, (author, "agent".to_string()));
     }
 
     /// The next `n` permanent-deletion jobs fail.
@@ -379,27 +405,92 @@ async fn handle(
             let start = query(&req, "page[after]")
                 .and_then(|v| v.parse::<usize>().ok())
                 .unwrap_or(0);
-            let page: Vec<Value> = comments
+            let mut page: Vec<Value> = comments
                 .iter()
                 .skip(start)
                 .take(size)
-                .map(|c| {
-                    let mut v = comment_json(c);
-                    if let Some(a) = s.comment_authors.get(&c.id) {
-                        v["author_id"] = json!(a);
-                    }
-                    v
-                })
+                .map(comment_json)
                 .collect();
             let end = start + page.len();
             let has_more = end < comments.len();
             let base = format!("http://{}", req.connection_info().host());
+            let mut users: Vec<Value> = Vec::new();
+            for c in page.iter_mut() {
+                let id = c["id"].as_u64().unwrap_or(0);
+                if let Some((author, role)) = s.comment_authors.get(&id) {
+                    c["author_id"] = json!(author);
+                    if !users.iter().any(|u| u["id"] == json!(author)) {
+                        users.push(json!({"id": author, "role": role}));
+                    }
+                }
+            }
+            let mut out = json!({
+                "comments": page,
+                "meta": {"has_more": has_more, "after_cursor": if has_more { Some(end.to_string()) } else { None }},
+                "links": {"next": if has_more { Some(format!("{base}{path}?page[size]={size}&page[after]={end}")) } else { None }},
+            });
+            if query(&req, "include").as_deref() == Some("users") {
+                out["users"] = json!(users);
+            }
+            status(200, out)
+        }
+        ("GET", ["api", "v2", "incremental", "tickets", "cursor.json"]) => {
+            // Position = (updated_at, id); a cursor means "after this position".
+            let after: (u64, u64) = match (query(&req, "cursor"), query(&req, "start_time")) {
+                (Some(c), _) => {
+                    let Some((u, i)) = c
+                        .strip_prefix('c')
+                        .and_then(|r| r.split_once('-'))
+                        .and_then(|(u, i)| Some((u.parse().ok()?, i.parse().ok()?)))
+                    else {
+                        return status(400, json!({"error": "InvalidCursor"}));
+                    };
+                    (u, i)
+                }
+                (None, Some(t)) => match t.parse::<u64>() {
+                    Ok(t) => (t, 0),
+                    Err(_) => return status(400, json!({"error": "InvalidStartTime"})),
+                },
+                (None, None) => return status(400, json!({"error": "MissingStartTime"})),
+            };
+            let per_page = query(&req, "per_page")
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(1000)
+                .clamp(1, 1000);
+            let mut all: Vec<(u64, u64, Value)> = s
+                .export_tickets
+                .iter()
+                .map(|(id, (u, extra))| (*u, *id, extra.clone()))
+                .filter(|(u, id, _)| (*u, *id) > after)
+                .collect();
+            all.sort_by_key(|(u, id, _)| (*u, *id));
+            let page: Vec<_> = all.iter().take(per_page).collect();
+            let last = page.last().map(|(u, id, _)| (*u, *id)).unwrap_or(after);
+            let tickets: Vec<Value> = page
+                .iter()
+                .map(|(u, id, extra)| {
+                    let mut t = json!({
+                        "id": id, "status": "open",
+                        "updated_at": chrono::DateTime::from_timestamp(*u as i64, 0).unwrap()
+                            .format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                    });
+                    if let Value::Object(m) = extra {
+                        for (k, v) in m {
+                            t[k] = v.clone();
+                        }
+                    }
+                    t
+                })
+                .collect();
+            let cursor = format!("c{}-{}", last.0, last.1);
             status(
                 200,
                 json!({
-                    "comments": page,
-                    "meta": {"has_more": has_more, "after_cursor": if has_more { Some(end.to_string()) } else { None }},
-                    "links": {"next": if has_more { Some(format!("{base}{path}?page[size]={size}&page[after]={end}")) } else { None }},
+                    "tickets": tickets,
+                    "after_cursor": cursor,
+                    "after_url": format!("http://{}{path}?cursor={cursor}", req.connection_info().host()),
+                    "before_cursor": null,
+                    "end_of_stream": all.len() <= per_page,
                 }),
             )
         }
