@@ -405,14 +405,15 @@ async fn webhook_then_sweep(store: &str, dir: tempfile::TempDir) {
         .sweep_sunshine("default", &convs, Start::Since(0), no_stop())
         .await
         .unwrap();
-    assert_eq!((sc.messages, sc.actions_enqueued), (1, 2), "{sc:?}");
+    // Delete the message + remove its attachment + the audit-only `tag_ticket` (no linked ticket).
+    assert_eq!((sc.messages, sc.actions_enqueued), (1, 3), "{sc:?}");
     let sc2 = s
         .sweep_sunshine("default", &convs, Start::Restart(0), no_stop())
         .await
         .unwrap();
     assert_eq!(
         (sc2.actions_enqueued, sc2.actions_deduplicated),
-        (0, 2),
+        (0, 3),
         "{sc2:?}"
     );
     // Continuing goes back to where the last run started (minus a minute), not to `since`: the
@@ -430,7 +431,7 @@ async fn webhook_then_sweep(store: &str, dir: tempfile::TempDir) {
         .filter(|r| r["source"] == "sunshine")
         .map(|r| r["action"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(kinds.len(), 2, "{kinds:?}");
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
     // The conversations phi-guard acted on can be swept without naming them.
     assert_eq!(
         phi_guard::sweep::known_conversations(app.store.as_ref(), "default", 1000)
