@@ -80,12 +80,13 @@ struct MessagesPage {
     meta: PageMeta,
 }
 
+/// Paging of List Messages (`meta`), shared with the reconciliation sweep.
 #[derive(Default, Deserialize)]
-struct PageMeta {
+pub(crate) struct PageMeta {
     #[serde(default, rename = "hasMore")]
-    has_more: bool,
+    pub(crate) has_more: bool,
     #[serde(default, rename = "beforeCursor")]
-    before_cursor: Option<String>,
+    pub(crate) before_cursor: Option<String>,
 }
 
 /// The Sunshine client of one tenant.

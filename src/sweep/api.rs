@@ -257,15 +257,7 @@ struct MessagesPage {
     #[serde(default)]
     messages: Vec<Value>,
     #[serde(default)]
-    meta: PageMeta,
-}
-
-#[derive(Default, Deserialize)]
-struct PageMeta {
-    #[serde(default, rename = "hasMore")]
-    has_more: bool,
-    #[serde(default, rename = "beforeCursor")]
-    before_cursor: Option<String>,
+    meta: crate::enforce::sunshine_api::PageMeta,
 }
 
 impl SunshineApi {
