@@ -134,7 +134,13 @@ pub(crate) struct NameDicts {
     pub stop: WordSet,
     /// Organisation suffixes ("Bank", "Hospital"): the capitalised run before one is dropped.
     pub org: WordSet,
+    /// Report all-lower-case `first last` pairs too (see `RawNames::lower_case_pairs`).
+    pub lower_case_pairs: bool,
 }
+
+/// Score adjustment of an all-lower-case `first last` pair: base 0.6 → 0.5 on its own, more
+/// with a context word ("my name is", "spoke with").
+const LOWER_PAIR_ADJUST: f32 = -0.1;
 
 #[derive(Default)]
 pub(crate) struct Context {
@@ -689,8 +695,14 @@ impl Detector {
         let mut prev_end = 0usize;
         let mut i = 0;
         let mut buf = [0u8; 64];
+        // A lower-case token that is a (non-common) first name, for `lower_case_pairs`.
+        let mut lower_first: Option<(usize, usize)> = None;
         while i < bytes.len() {
-            if group.is_reset() && !pending_title && prev_phrase_stop.is_none() {
+            if !d.lower_case_pairs
+                && group.is_reset()
+                && !pending_title
+                && prev_phrase_stop.is_none()
+            {
                 // In the reset state a lower-case token or a non-word byte changes nothing (a
                 // lower-case token only flushes, which is then a no-op, and `prev_end` only
                 // matters to a non-empty group or a pending title): jump to the next byte that
@@ -738,10 +750,18 @@ impl Detector {
             let connected = group.len > 0 && is_name_gap(gap, group.last_is_initial());
             let kind = classify_token(text, s, e, index, &mut buf);
             prev_end = e;
+            if !matches!(kind, Tok::Lower) {
+                lower_first = None;
+            }
             match kind {
                 Tok::Lower => {
                     self.flush_names(text, ri, &mut group, out);
                     pending_title = false;
+                    if d.lower_case_pairs {
+                        lower_first = self.lower_pair(text, ri, s, e, lower_first, index, out);
+                        prev_phrase_stop = None;
+                        continue;
+                    }
                 }
                 Tok::Stop => {
                     if connected
@@ -789,6 +809,38 @@ impl Detector {
             prev_phrase_stop = None;
         }
         self.flush_names(text, ri, &mut group, out);
+    }
+
+    /// `lower_case_pairs`: a lower-case token `s..e` that is a strong last name right after a
+    /// lower-case strong first name (one space apart) makes a candidate of both; returns the new
+    /// pending first name. "Strong": in the dictionary, not a common word, stop-word or title.
+    #[allow(clippy::too_many_arguments)]
+    fn lower_pair(
+        &self,
+        text: &str,
+        ri: usize,
+        s: usize,
+        e: usize,
+        first: Option<(usize, usize)>,
+        index: &NameIndex,
+        out: &mut Vec<Finding>,
+    ) -> Option<(usize, usize)> {
+        let tok = &text[s..e];
+        if tok.len() < 2 || !tok.bytes().all(|b| b.is_ascii_lowercase()) {
+            return None;
+        }
+        let flags = index.get(tok.as_bytes()).copied().unwrap_or(0);
+        if flags & (N_COMMON | N_STOP | N_TITLE) != 0 {
+            return None;
+        }
+        if let Some((fs, fe)) = first
+            && flags & N_LAST != 0
+            && &text.as_bytes()[fe..s] == b" "
+        {
+            self.consider(text, ri, fs, e, LOWER_PAIR_ADJUST, out);
+            return None;
+        }
+        (flags & N_FIRST != 0).then_some((s, e))
     }
 
     /// Ends the current group: scores it (if any) and resets it.

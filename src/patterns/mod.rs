@@ -693,6 +693,7 @@ impl PatternSet {
                     titles,
                     stop,
                     org,
+                    lower_case_pairs: n.lower_case_pairs,
                 }))
             } else {
                 let mut phrases: Vec<String> = Vec::new();

@@ -102,6 +102,11 @@ pub(super) struct RawNames {
     /// Words that turn the preceding capitalised run into an organisation name (not reported).
     #[serde(default)]
     pub org_suffixes: Vec<String>,
+    /// Also report an all-lower-case `first last` pair (first name then last name, neither a
+    /// common word), as typed in chat: "my name is maria lopez". Costs one dictionary lookup per
+    /// lower-case word.
+    #[serde(default)]
+    pub lower_case_pairs: bool,
 }
 
 impl RawNames {
