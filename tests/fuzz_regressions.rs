@@ -100,3 +100,22 @@ fn finding_checks_reject_bad_spans() {
     }));
     assert!(r.is_err(), "a span off a char boundary passed the check");
 }
+
+/// The seeds reach the accepting paths too, not only the refusals.
+#[test]
+fn seeds_reach_the_accepting_paths() {
+    use phi_guard::ingest::verify::VerifyError;
+    let seed = |t: &str, n: &str| {
+        std::fs::read(root().join("corpus").join(t).join(n)).expect("seed exists")
+    };
+    let verdict = |n: &str| fuzz_checks::zendesk_verdict(&seed("verify", n));
+    assert_eq!(verdict("ok_secret1"), Ok(0));
+    assert_eq!(verdict("ok_secret2_offset"), Ok(1));
+    assert_eq!(verdict("stale"), Err(VerifyError::StaleTimestamp));
+    assert_eq!(verdict("test_secret"), Err(VerifyError::TestSecretRejected));
+    assert_eq!(verdict("epoch"), Err(VerifyError::EpochTimestamp));
+    let rules = |n: &str| fuzz_checks::rule_load_rules(&seed("rule_load", n));
+    assert_eq!(rules("ssn_with_context.toml"), Some(1));
+    assert_eq!(rules("dict_names_global.txt"), Some(2));
+    assert_eq!(rules("errors.toml"), None);
+}

@@ -213,10 +213,18 @@ fn split_request(input: &[u8]) -> (RawHeaders, &[u8]) {
     }
 }
 
+/// One `name: value` line. Like an HTTP parser (RFC 9110 §5.5), spaces and tabs around the value
+/// are not part of it; anything else (other bytes, inner whitespace) is kept.
 fn header_line(line: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let trim = |v: &[u8]| {
+        let start = v.iter().position(|b| !ows(b)).unwrap_or(v.len());
+        let end = v.iter().rposition(|b| !ows(b)).map_or(start, |e| e + 1);
+        v[start..end].to_vec()
+    };
     match line.iter().position(|&b| b == b':') {
-        Some(c) => (line[..c].trim_ascii().to_vec(), line[c + 1..].to_vec()),
-        None => (line.trim_ascii().to_vec(), Vec::new()),
+        Some(c) => (trim(&line[..c]), trim(&line[c + 1..])),
+        None => (trim(line), Vec::new()),
     }
 }
 
@@ -341,6 +349,15 @@ pub fn check_verify(input: &[u8]) {
     }
 }
 
+/// The Zendesk verdict on a `verify` input as is (for tests of the seed corpus).
+pub fn zendesk_verdict(input: &[u8]) -> Result<usize, VerifyError> {
+    let (headers, body) = split_request(input);
+    verifiers()
+        .0
+        .verify("t", &headers, body, fuzz_now())
+        .map(|v| v.secret_index)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Detector
 // ---------------------------------------------------------------------------------------------
@@ -460,6 +477,31 @@ const PROBES: [&str; 4] = [
 /// successful load compiles or gives `file:line` errors; a compiled detector scans probe texts
 /// with [`check_findings`] invariants and runs the rules' own examples.
 pub fn check_rule_load(input: &[u8]) {
+    let (rule, global, dict) = split_rule_input(input);
+    let dir = scratch_dir();
+    write_tree(&dir, rule, global, dict);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        load_and_check(&dir, [rule, global, dict]);
+    }));
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Rule count of the detector a `rule_load` input compiles to, or `None` when it is refused.
+pub fn rule_load_rules(input: &[u8]) -> Option<usize> {
+    let dir = scratch_dir();
+    let (rule, global, dict) = split_rule_input(input);
+    write_tree(&dir, rule, global, dict);
+    let n = phi_guard::patterns::load_detector(Some(&dir), &[])
+        .ok()
+        .map(|d| d.rule_count());
+    let _ = std::fs::remove_dir_all(&dir);
+    n
+}
+
+fn split_rule_input(input: &[u8]) -> (&[u8], &[u8], &[u8]) {
     let mut parts = Vec::new();
     let mut rest = input;
     while let Some(p) = rest.windows(SECTION.len()).position(|w| w == SECTION) {
@@ -467,25 +509,22 @@ pub fn check_rule_load(input: &[u8]) {
         rest = &rest[p + SECTION.len()..];
     }
     parts.push(rest);
-    let rule = parts[0];
-    let global = parts.get(1).copied().unwrap_or(DEFAULT_GLOBAL.as_bytes());
-    let dict = parts.get(2).copied().unwrap_or(b"alpha\nbeta\n");
+    (
+        parts[0],
+        parts.get(1).copied().unwrap_or(DEFAULT_GLOBAL.as_bytes()),
+        parts.get(2).copied().unwrap_or(b"alpha\nbeta\n"),
+    )
+}
 
-    let dir = scratch_dir();
-    let write = |rel: &str, bytes: &[u8]| {
+fn write_tree(dir: &std::path::Path, rule: &[u8], global: &[u8], dict: &[u8]) {
+    for (rel, bytes) in [
+        ("xx/fuzz.toml", rule),
+        ("global.toml", global),
+        ("dictionaries/fuzz.txt", dict),
+    ] {
         let p = dir.join(rel);
         std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
         std::fs::write(p, bytes).expect("write");
-    };
-    write("xx/fuzz.toml", rule);
-    write("global.toml", global);
-    write("dictionaries/fuzz.txt", dict);
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        load_and_check(&dir, [rule, global, dict]);
-    }));
-    let _ = std::fs::remove_dir_all(&dir);
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
     }
 }
 
