@@ -204,6 +204,17 @@ pub fn load_detector(dir: Option<&Path>, jurisdictions: &[String]) -> Result<Det
     }
 }
 
+/// The TOML parser's message for a syntax error, trimmed. It is blank for some inputs (a lone
+/// carriage return, found by fuzzing): then a generic reason, so no error is ever `file:line: `.
+fn toml_reason(e: &toml::de::Error) -> String {
+    let m = e.message().trim();
+    if m.is_empty() {
+        "invalid TOML syntax (stray carriage return or control character?)".to_owned()
+    } else {
+        m.to_owned()
+    }
+}
+
 fn line_of(src: &str, offset: usize) -> usize {
     let off = offset.min(src.len());
     src.as_bytes()[..off]
@@ -226,7 +237,7 @@ fn load(src: &Source<'_>, jurisdictions: &[String]) -> Result<PatternSet, LoadEr
             Ok(g) => g,
             Err(e) => {
                 let line = e.span().map_or(0, |s| line_of(&text, s.start));
-                errors.push(err(&global_file, line, e.message().to_owned()));
+                errors.push(err(&global_file, line, toml_reason(&e)));
                 RawGlobal::default()
             }
         },
@@ -265,7 +276,7 @@ fn load(src: &Source<'_>, jurisdictions: &[String]) -> Result<PatternSet, LoadEr
                 Ok(p) => p,
                 Err(e) => {
                     let line = e.span().map_or(0, |s| line_of(&text, s.start));
-                    errors.push(err(&file, line, e.message().trim().to_owned()));
+                    errors.push(err(&file, line, toml_reason(&e)));
                     continue;
                 }
             };

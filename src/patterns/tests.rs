@@ -389,3 +389,27 @@ fn detector_is_send_sync() {
     assert_send_sync::<Detector>();
     assert!(shipped().approx_heap_bytes() > 0);
 }
+
+/// Fuzz finding (`fuzz/regressions/rule_load/lone-carriage-return`): for some inputs (a lone
+/// `\r`) the TOML parser's message is blank, which gave `xx/a.toml:1: ` with no reason. Every
+/// syntax error, in a rule file or in `global.toml`, must say what is wrong.
+#[test]
+fn toml_syntax_errors_always_have_a_reason() {
+    for text in ["\r", "a = 1\r", "[[rules]]\r\n", "\r\0 = 1"] {
+        for rel in ["t/a.toml", "global.toml"] {
+            let mut files = vec![(rel, text)];
+            if rel == "global.toml" {
+                files.push(("t/a.toml", GOOD));
+            }
+            let d = tree(&files);
+            let errs = load_dir(d.path(), &[]).expect_err("broken TOML is refused");
+            for e in &errs.0 {
+                eprintln!("{text:?} in {rel}: {e}");
+                assert!(
+                    !e.reason.trim().is_empty(),
+                    "{text:?} in {rel}: blank reason"
+                );
+            }
+        }
+    }
+}
