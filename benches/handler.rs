@@ -183,6 +183,7 @@ fn bench(c: &mut Criterion) {
         metrics: Arc::new(Metrics::new()),
         min_score: 0.5,
         dedupe_ttl: Duration::from_secs(3600),
+        work_ready: Arc::default(),
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()

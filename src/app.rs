@@ -346,6 +346,7 @@ impl Application {
             metrics: metrics.clone(),
             min_score: config.patterns.min_score,
             dedupe_ttl: Duration::from_secs(config.store.dedupe_ttl_seconds),
+            work_ready: Arc::default(),
         });
         let ready = Arc::new(AtomicBool::new(true));
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -398,6 +399,7 @@ impl Application {
                 store: store.clone(),
                 metrics: metrics.clone(),
                 executor,
+                wake: Some(pipeline.work_ready.clone()),
                 settings: WorkerSettings {
                     consumer: format!("{host}-{}", std::process::id()),
                     concurrency: config.worker.concurrency,

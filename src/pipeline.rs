@@ -66,6 +66,9 @@ pub struct Pipeline {
     pub metrics: Arc<Metrics>,
     pub min_score: f32,
     pub dedupe_ttl: Duration,
+    /// Signalled after new work is durably submitted, so that this process's worker leases it
+    /// at once instead of at its next poll (other replicas still poll).
+    pub work_ready: Arc<tokio::sync::Notify>,
 }
 
 impl Pipeline {
@@ -203,6 +206,9 @@ impl Pipeline {
             self.metrics
                 .enqueue_duration
                 .observe(started.elapsed().as_secs_f64());
+            if outcomes.contains(&SubmitOutcome::Accepted) {
+                self.work_ready.notify_one();
+            }
             for (i, outcome) in outcomes.iter().enumerate().take(event_submissions) {
                 match outcome {
                     SubmitOutcome::Accepted => {

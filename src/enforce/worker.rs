@@ -46,6 +46,10 @@ pub struct Worker {
     pub store: Arc<dyn Store>,
     pub metrics: Arc<Metrics>,
     pub executor: Arc<dyn Executor>,
+    /// Woken when this process submits new work (the webhook handler, the sweep): an idle
+    /// worker leases at once instead of sleeping out `poll_interval`. Work submitted by other
+    /// replicas, and delayed items coming due, are found by polling.
+    pub wake: Option<Arc<tokio::sync::Notify>>,
     pub settings: WorkerSettings,
 }
 
@@ -77,8 +81,15 @@ impl Worker {
                 }
             };
             if batch.is_empty() {
+                let woken = async {
+                    match &self.wake {
+                        Some(n) => n.notified().await,
+                        None => std::future::pending().await,
+                    }
+                };
                 tokio::select! {
                     _ = tokio::time::sleep(self.settings.poll_interval) => {}
+                    _ = woken => {}
                     _ = shutdown.changed() => {}
                 }
                 continue;

@@ -673,6 +673,8 @@ impl Sweeper {
             metrics: metrics.clone(),
             min_score: config.patterns.min_score,
             dedupe_ttl: Duration::from_secs(config.store.dedupe_ttl_seconds),
+            // A `phi-guard sweep` process has no worker: nobody waits on it.
+            work_ready: Arc::default(),
         });
         let clients = Arc::new(
             crate::app::build_api_executor(config, detector, &fingerprinter, metrics).await?,
@@ -843,6 +845,9 @@ impl Sweeper {
                     .inc();
                 self.sweep_metric("errors", source, "store");
             })?;
+        if outcomes.contains(&SubmitOutcome::Accepted) {
+            self.pipeline.work_ready.notify_one();
+        }
         let m = &self.pipeline.metrics;
         for (o, (kind, mode, retention)) in outcomes.iter().zip(decided) {
             match o {

@@ -1223,3 +1223,38 @@ mod direct {
         fake.stop().await;
     }
 }
+
+/// The worker is woken by the webhook that enqueued work, not by its next poll: with a poll
+/// interval of a minute the redaction still arrives within seconds.
+#[tokio::test]
+async fn an_idle_worker_is_woken_by_new_work_not_by_its_poll() {
+    let fake = FakeApi::start().await;
+    ticket_with_phi(&fake);
+    let app = spawn(&fake, "[worker]\npoll_interval_ms = 60000\n").await;
+    // Let the worker's first (empty) lease happen, so that it is asleep on its poll.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let r = app
+        .post_zendesk(
+            "/webhooks/zendesk",
+            &comment_added("ev-wake-1", PHI_BODY, true),
+            ZD_SECRET,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let mut redacted = false;
+    while started.elapsed() < Duration::from_secs(20) {
+        if !calls(&fake.requests(), "PUT", "/api/v2/comment_redactions/").is_empty() {
+            redacted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        redacted,
+        "no redaction {:?} after the webhook (poll interval 60 s)",
+        started.elapsed()
+    );
+    app.stop().await;
+    fake.stop().await;
+}
