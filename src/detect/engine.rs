@@ -219,6 +219,9 @@ pub struct Detector {
     /// Per names rule, its dictionaries merged into one token → `N_*` flags map (one lookup per
     /// capitalised token instead of five); empty for other rules.
     name_index: Vec<NameIndex>,
+    /// Per names rule with `lower_case_pairs`, a bitmap over [`pair_filter_bit`] of its strong
+    /// first names: most lower-case words are rejected without hashing them.
+    lower_first_filter: Vec<Option<Box<[u64]>>>,
     global_allow: Allow,
     min_score: f32,
     dict_bytes: usize,
@@ -328,9 +331,27 @@ impl Detector {
             }
             name_index.push(idx);
         }
+        let lower_first_filter = rules
+            .iter()
+            .zip(&name_index)
+            .map(|(r, idx)| match &r.matcher {
+                Matcher::Names(d) if d.lower_case_pairs => {
+                    let mut bits = vec![0u64; PAIR_FILTER_WORDS].into_boxed_slice();
+                    for (k, &f) in idx {
+                        if f & N_FIRST != 0 && f & (N_COMMON | N_STOP | N_TITLE) == 0 {
+                            let b = pair_filter_bit(k);
+                            bits[b / 64] |= 1 << (b % 64);
+                        }
+                    }
+                    Some(bits)
+                }
+                _ => None,
+            })
+            .collect();
         Ok(Detector {
             context,
             name_index,
+            lower_first_filter,
             rules,
             keywords: keyword_acs,
             gate,
@@ -826,7 +847,19 @@ impl Detector {
         out: &mut Vec<Finding>,
     ) -> Option<(usize, usize)> {
         let tok = &text[s..e];
-        if tok.len() < 2 || !tok.bytes().all(|b| b.is_ascii_lowercase()) {
+        if tok.len() < 2 {
+            return None;
+        }
+        if first.is_none()
+            && let Some(bits) = &self.lower_first_filter[ri]
+        {
+            // No pending first name: only a first name matters, and most words are not one.
+            let b = pair_filter_bit(tok.as_bytes());
+            if bits[b / 64] & (1 << (b % 64)) == 0 {
+                return None;
+            }
+        }
+        if !tok.bytes().all(|b| b.is_ascii_lowercase()) {
             return None;
         }
         let flags = index.get(tok.as_bytes()).copied().unwrap_or(0);
@@ -1052,6 +1085,17 @@ fn lower_key<'a>(tok: &str, buf: &'a mut [u8; 64]) -> Option<&'a [u8]> {
 /// Normalises a dictionary entry the way tokens are looked up.
 pub(crate) fn normalise_entry(s: &str) -> Box<[u8]> {
     s.trim().to_lowercase().into_bytes().into_boxed_slice()
+}
+
+const PAIR_FILTER_WORDS: usize = 1024;
+
+/// Bit (of `PAIR_FILTER_WORDS * 64`) of a lower-cased word in the lower-case first-name filter:
+/// its length and first three bytes, mixed. A set bit only means "maybe"; the hash map decides.
+fn pair_filter_bit(w: &[u8]) -> usize {
+    let at = |i: usize| u32::from(w.get(i).copied().unwrap_or(0));
+    let h = (at(0) | at(1) << 8 | at(2) << 16 | (w.len().min(255) as u32) << 24)
+        .wrapping_mul(0x9E37_79B1);
+    (h >> 16) as usize % (PAIR_FILTER_WORDS * 64)
 }
 
 /// The first index `>= i` holding an ASCII upper-case letter or a non-ASCII byte (`bytes.len()`
