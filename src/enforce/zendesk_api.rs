@@ -46,17 +46,18 @@ struct CommentsPage {
     #[serde(default)]
     comments: Vec<Comment>,
     #[serde(default)]
-    meta: Meta,
+    meta: CommentsMeta,
     #[serde(default)]
     links: Links,
 }
 
+/// Cursor paging of List Comments (`meta`), shared with the reconciliation sweep.
 #[derive(Default, Deserialize)]
-struct Meta {
+pub(crate) struct CommentsMeta {
     #[serde(default)]
-    has_more: bool,
+    pub(crate) has_more: bool,
     #[serde(default)]
-    after_cursor: Option<String>,
+    pub(crate) after_cursor: Option<String>,
 }
 
 #[derive(Default, Deserialize)]

@@ -151,15 +151,7 @@ struct CommentsPage {
     #[serde(default)]
     users: Vec<Value>,
     #[serde(default)]
-    meta: Meta,
-}
-
-#[derive(Default, Deserialize)]
-struct Meta {
-    #[serde(default)]
-    has_more: bool,
-    #[serde(default)]
-    after_cursor: Option<String>,
+    meta: crate::enforce::zendesk_api::CommentsMeta,
 }
 
 /// A ticket's comments and the roles of their authors (`user id → role`).

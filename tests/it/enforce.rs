@@ -6,21 +6,18 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::support::fake_api::{FakeApi, FakeComment, Fault, MEDIA_BASE, Recorded, message};
+use crate::support::fake_api::{
+    FakeApi, FakeComment, Fault, MEDIA_BASE, Recorded, SC_KEY_ID, SC_KEY_SECRET, ZD_EMAIL,
+    ZD_TOKEN, message,
+};
 use crate::support::*;
 use crate::webhook_zendesk::comment_added;
-
-const ZD_EMAIL: &str = "agent@clinic.example";
-const ZD_TOKEN: &str = "zd-api-token-0123";
-const SC_KEY_ID: &str = "app_5ebee0975ac5304b664a12fa";
-const SC_KEY_SECRET: &str = "sc-key-secret-abcdef";
 
 const PHI_HTML: &str = "<div class=\"zd-comment\"><p>Hi, my SSN is 536-22-8107 and my date of birth is 03/14/1962. Call me at (415) 555-0172.</p></div>";
 const PHI_BODY: &str =
     "Hi, my SSN is 536-22-8107 and my date of birth is 03/14/1962. Call me at (415) 555-0172.";
 
 fn enforce_toml(fake: &FakeApi) -> String {
-    let base = &fake.base;
     let mut t = String::from(
         r#"
 [policy]
@@ -30,22 +27,7 @@ max_attempts = 4
 api_timeout_ms = 700
 "#,
     );
-    for tenant in ["default", "acme"] {
-        t.push_str(&format!(
-            r#"
-[tenants.{tenant}.zendesk]
-base_url = "{base}"
-email = "{ZD_EMAIL}"
-api_token = "{ZD_TOKEN}"
-requests_per_minute = 6000
-[tenants.{tenant}.sunshine]
-base_url = "{base}"
-key_id = "{SC_KEY_ID}"
-key_secret = "{SC_KEY_SECRET}"
-requests_per_minute = 6000
-"#
-        ));
-    }
+    t.push_str(&fake.tenants_toml(6000, None));
     t
 }
 

@@ -22,10 +22,6 @@ use crate::support::fake_api::{FakeApi, FakeComment, Fault, message};
 use crate::support::*;
 use crate::webhook_zendesk::comment_added;
 
-const ZD_EMAIL: &str = "agent@clinic.example";
-const ZD_TOKEN: &str = "zd-api-token-0123";
-const SC_KEY_ID: &str = "app_5ebee0975ac5304b664a12fa";
-const SC_KEY_SECRET: &str = "sc-key-secret-abcdef";
 const APP_ID: &str = "5ebee0975ac5304b664a12fa";
 
 const PHI_HTML: &str = "<div class=\"zd-comment\"><p>Hi, my SSN is 536-22-8107 and my date of birth is 03/14/1962. Call me at (415) 555-0172.</p></div>";
@@ -35,25 +31,8 @@ const PHI_BODY: &str =
 /// API credentials for tenants `default` and `acme` on the fake (enforce mode needs both),
 /// fast sweep pacing for tenant `default` only, then `extra` (more `[sweep]` keys).
 fn sweep_toml(fake: &FakeApi, mode: &str, extra: &str) -> String {
-    let base = &fake.base;
     let mut t = format!("\n[policy]\nmode = \"{mode}\"\n");
-    for tenant in ["default", "acme"] {
-        t.push_str(&format!(
-            r#"
-[tenants.{tenant}.zendesk]
-base_url = "{base}"
-email = "{ZD_EMAIL}"
-api_token = "{ZD_TOKEN}"
-requests_per_minute = 60000
-[tenants.{tenant}.sunshine]
-base_url = "{base}"
-app_id = "{APP_ID}"
-key_id = "{SC_KEY_ID}"
-key_secret = "{SC_KEY_SECRET}"
-requests_per_minute = 60000
-"#
-        ));
-    }
+    t.push_str(&fake.tenants_toml(60000, Some(APP_ID)));
     t + &format!(
         r#"
 [sweep]

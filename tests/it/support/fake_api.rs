@@ -35,6 +35,12 @@ use serde_json::{Value, json};
 /// Base of media URLs the fake hosts.
 pub const MEDIA_BASE: &str = "https://media.smooch.io/apps/";
 
+/// Credentials the API tests configure and the fake's callers check in `Authorization`.
+pub const ZD_EMAIL: &str = "agent@clinic.example";
+pub const ZD_TOKEN: &str = "zd-api-token-0123";
+pub const SC_KEY_ID: &str = "app_5ebee0975ac5304b664a12fa";
+pub const SC_KEY_SECRET: &str = "sc-key-secret-abcdef";
+
 #[derive(Debug, Clone)]
 pub struct Recorded {
     pub method: String,
@@ -115,6 +121,31 @@ pub struct FakeApi {
 }
 
 impl FakeApi {
+    /// `[tenants.default|acme.zendesk|sunshine]` sections pointing at this fake, each with
+    /// `requests_per_minute` and, when given, the Sunshine `app_id`.
+    pub fn tenants_toml(&self, requests_per_minute: u32, app_id: Option<&str>) -> String {
+        let base = &self.base;
+        let app = app_id.map_or(String::new(), |a| format!("app_id = \"{a}\"\n"));
+        let mut t = String::new();
+        for tenant in ["default", "acme"] {
+            t.push_str(&format!(
+                r#"
+[tenants.{tenant}.zendesk]
+base_url = "{base}"
+email = "{ZD_EMAIL}"
+api_token = "{ZD_TOKEN}"
+requests_per_minute = {requests_per_minute}
+[tenants.{tenant}.sunshine]
+base_url = "{base}"
+{app}key_id = "{SC_KEY_ID}"
+key_secret = "{SC_KEY_SECRET}"
+requests_per_minute = {requests_per_minute}
+"#
+            ));
+        }
+        t
+    }
+
     pub async fn start() -> FakeApi {
         let state = Arc::new(Mutex::new(State::default()));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
