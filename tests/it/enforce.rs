@@ -91,18 +91,6 @@ fn outcomes(audit: &[Value], kind: &str) -> Vec<String> {
         .collect()
 }
 
-/// Waits until the worker drained the queue (up to ~20 s).
-async fn drain(app: &TestApp) {
-    for _ in 0..1000 {
-        let s = app.store.stats().await.unwrap();
-        if s.ready == 0 && s.leased == 0 && s.delayed == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("queue did not drain: {:?}", app.store.stats().await);
-}
-
 #[tokio::test]
 async fn phi_in_public_comment_is_wrapped_exactly_and_stays_redacted() {
     let fake = FakeApi::start().await;
@@ -116,7 +104,7 @@ async fn phi_in_public_comment_is_wrapped_exactly_and_stays_redacted() {
         )
         .await;
     assert_eq!(r.status(), 200);
-    drain(&app).await;
+    app.drain().await;
 
     let reqs = fake.requests();
     let puts = calls(&reqs, "PUT", "/api/v2/comment_redactions/");
@@ -168,7 +156,7 @@ async fn phi_in_public_comment_is_wrapped_exactly_and_stays_redacted() {
         )
         .await;
     assert_eq!(r.status(), 200);
-    drain(&app).await;
+    app.drain().await;
     assert_eq!(
         calls(&fake.requests(), "PUT", "/api/v2/comment_redactions/").len(),
         1
@@ -207,7 +195,7 @@ async fn phi_in_attachment_file_name_redacts_the_attachment() {
             .status(),
         200
     );
-    drain(&app).await;
+    app.drain().await;
     let reqs = fake.requests();
     let puts = calls(&reqs, "PUT", "/attachments/");
     assert_eq!(puts.len(), 1, "{reqs:#?}");
@@ -273,7 +261,7 @@ async fn end_user_attachment_in_messaging_is_removed_then_the_message_deleted() 
             .status(),
         200
     );
-    drain(&app).await;
+    app.drain().await;
     let writes = fake.writes();
     // remove_message_attachments removes the file; delete_message re-reads the message, tries
     // its file again (already gone: 404, fine) and deletes the message.
@@ -355,7 +343,7 @@ async fn ai_agent_handoff_deletes_only_ai_messages_across_pages_with_jwt() {
             .status(),
         200
     );
-    drain(&app).await;
+    app.drain().await;
     let reqs = fake.requests();
     let gets = calls(&reqs, "GET", "/v2/apps/app1/conversations/conv-1/messages");
     assert_eq!(gets.len(), 2, "two pages: {gets:#?}");
@@ -409,7 +397,7 @@ async fn rate_limited_429_honours_retry_after_and_then_succeeds() {
         ZD_SECRET,
     )
     .await;
-    drain(&app).await;
+    app.drain().await;
     let reqs = fake.requests();
     let puts = calls(&reqs, "PUT", "/api/v2/comment_redactions/");
     assert_eq!(puts.len(), 2);
@@ -468,7 +456,7 @@ async fn five_xx_storm_and_slow_responses_recover() {
         ZD_SECRET,
     )
     .await;
-    drain(&app).await;
+    app.drain().await;
     let reqs = fake.requests();
     assert_eq!(
         calls(&reqs, "GET", "/api/v2/tickets/5158/comments").len(),
@@ -518,7 +506,7 @@ async fn always_failing_action_is_dead_lettered_and_replayed() {
         ZD_SECRET,
     )
     .await;
-    drain(&app).await;
+    app.drain().await;
     assert_eq!(calls(&fake.requests(), "PUT", "/tags").len(), 3);
     let dead = app.store.dlq_list(10).await.unwrap();
     assert_eq!(dead.len(), 1, "{dead:?}");
@@ -531,7 +519,7 @@ async fn always_failing_action_is_dead_lettered_and_replayed() {
     fake.clear_scripts();
     let id = dead[0].id.clone();
     assert!(app.store.dlq_replay(&id).await.unwrap());
-    drain(&app).await;
+    app.drain().await;
     let tags = calls(&fake.requests(), "PUT", "/tags");
     assert_eq!(tags.len(), 4);
     assert_eq!(
@@ -580,7 +568,7 @@ async fn permanent_errors_dead_letter_at_once_and_audit_mode_calls_nothing() {
         ZD_SECRET,
     )
     .await;
-    drain(&app).await;
+    app.drain().await;
     assert_eq!(
         calls(&fake.requests(), "PUT", "/api/v2/comment_redactions/").len(),
         1
@@ -600,7 +588,7 @@ async fn permanent_errors_dead_letter_at_once_and_audit_mode_calls_nothing() {
         ZD_SECRET,
     )
     .await;
-    drain(&app).await;
+    app.drain().await;
     assert!(fake2.requests().is_empty());
     assert!(outcomes(&app.audit().await, "redact_comment") == vec!["audit_only"]);
     app.stop().await;
@@ -670,7 +658,7 @@ async fn mixed_batch_on_redis_with_a_rate_limit_in_the_middle() {
             .status(),
         200
     );
-    drain(&app).await;
+    app.drain().await;
     let elapsed = started.elapsed();
     let mut writes: Vec<String> = fake
         .writes()

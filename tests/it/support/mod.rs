@@ -189,9 +189,9 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Waits until the worker drained the queue (audit mode acks everything).
+    /// Waits until the worker drained the queue (up to ~20 s; audit mode acks everything).
     pub async fn drain(&self) {
-        for _ in 0..500 {
+        for _ in 0..1000 {
             let s = self.store.stats().await.unwrap();
             if s.ready == 0 && s.leased == 0 && s.delayed == 0 {
                 return;
