@@ -158,9 +158,13 @@ pub(crate) struct Context {
 #[derive(Default)]
 pub(crate) struct Allow {
     /// Lower-cased exact values.
-    pub values: HashSet<String>,
+    pub values: HashSet<String, BuildHasherDefault<FxHasher>>,
     /// Every allow regex of the list as one multi-pattern regex (matches if any does).
     pub regexes: Option<Regex>,
+    /// When every allow regex is anchored at the start of the value (`^...`), the bytes a
+    /// matching value can start with (a value starting with any other byte matches none of them,
+    /// so the regex is not run); `None` when unknown.
+    pub regex_first_bytes: Option<Box<[bool; 256]>>,
     /// Lower-cased substrings.
     pub stopwords: Vec<String>,
 }
@@ -189,7 +193,18 @@ impl Allow {
                 return true;
             }
         }
-        self.regexes.as_ref().is_some_and(|r| r.is_match(value))
+        let Some(re) = &self.regexes else {
+            return false;
+        };
+        if let Some(first) = &self.regex_first_bytes {
+            // Start-anchored regexes: a value that cannot begin a match is not run through them.
+            match value.as_bytes().first() {
+                Some(&b) if first[usize::from(b)] => {}
+                Some(_) => return false,
+                None => {}
+            }
+        }
+        re.is_match(value)
     }
 
     fn heap_bytes(&self) -> usize {
@@ -222,6 +237,8 @@ pub struct Detector {
     /// Per names rule with `lower_case_pairs`, a bitmap over [`pair_filter_bit`] of its strong
     /// first names: most lower-case words are rejected without hashing them.
     lower_first_filter: Vec<Option<Box<[u64]>>>,
+    /// Per rule, the names of its validators (every finding passed all of them).
+    validator_names: Vec<Arc<[&'static str]>>,
     global_allow: Allow,
     min_score: f32,
     dict_bytes: usize,
@@ -348,7 +365,12 @@ impl Detector {
                 _ => None,
             })
             .collect();
+        let validator_names = rules
+            .iter()
+            .map(|r| r.validators.iter().map(|(n, _)| *n).collect())
+            .collect();
         Ok(Detector {
+            validator_names,
             context,
             name_index,
             lower_first_filter,
@@ -434,6 +456,8 @@ impl Detector {
     /// rule or label) are resolved greedily: the higher score wins, then the longer span (bytes),
     /// then the rule loaded first, then the earlier start. Findings below their rule's `min_score`
     /// are dropped before overlap resolution; the global [`Detector::min_score`] is NOT applied.
+    // Never inlined: one call per text, and profiles (docs/performance.md) attribute to it.
+    #[inline(never)]
     pub fn scan(&self, text: &str) -> Vec<Finding> {
         let mut cands = self.candidates(text);
         resolve_overlaps(&mut cands);
@@ -610,6 +634,9 @@ impl Detector {
     }
 
     /// Validates, scores and pushes one candidate of rule `ri` at `s..e`.
+    ///
+    /// Order of the checks (cheapest first; all must pass, so the order does not change the
+    /// result): validators, the rule's allow-list, the global allow-list, context, `min_score`.
     fn consider(
         &self,
         text: &str,
@@ -624,63 +651,79 @@ impl Detector {
             return;
         }
         let value = &text[s..e];
+        if !rule.validators.iter().all(|(_, v)| v(value)) {
+            return;
+        }
         if rule.allow.allows(value) || (rule.use_global_allow && self.global_allow.allows(value)) {
             return;
         }
-        let mut passed = Vec::new();
-        for (name, v) in &rule.validators {
-            if !v(value) {
-                return;
-            }
-            passed.push(*name);
-        }
         let ctx = &rule.context;
         let mut score = rule.base_score + adjust;
-        let mut hits = Vec::new();
+        // Per unique context pattern: last whole-word start in the window before, first one in
+        // the window after (`context::NONE` if absent). On the stack for the usual rule sizes.
+        let mut stack = [context::NONE; 2 * context::STACK_PATTERNS];
+        let mut heap = Vec::new();
+        let mut windows = None;
         if let Some(cm) = &self.context[ri] {
             let bytes = text.as_bytes();
             let before_start = back_chars(bytes, s, ctx.window_before);
             let after_end = fwd_chars(bytes, e, ctx.window_after);
             let before = &bytes[before_start..s];
             let after = &bytes[e..after_end];
-            let occ = cm.find(before, after);
-            // Per word in rule order: its last occurrence before the value, else its first after.
-            for ((_, spelled), &id) in ctx.words.iter().zip(cm.word_ids()) {
-                if let Some(p) = occ.before[id] {
-                    let distance = count_chars(&before[p + cm.pattern(id).len()..]);
-                    hits.push(ContextHit {
-                        word: spelled.clone(),
-                        side: ContextSide::Before,
-                        distance,
-                    });
-                } else if let Some(p) = occ.after[id] {
-                    hits.push(ContextHit {
-                        word: spelled.clone(),
-                        side: ContextSide::After,
-                        distance: count_chars(&after[..p]),
-                    });
-                }
-            }
-            if hits.is_empty() {
+            let n = cm.pattern_count();
+            let occ: &mut [usize] = if n <= context::STACK_PATTERNS {
+                &mut stack[..2 * n]
+            } else {
+                heap.resize(2 * n, context::NONE);
+                &mut heap
+            };
+            let (occ_before, occ_after) = occ.split_at_mut(n);
+            cm.find_into(before, after, occ_before, occ_after);
+            let any_hit = cm
+                .word_ids()
+                .iter()
+                .any(|&id| occ_before[id] != context::NONE || occ_after[id] != context::NONE);
+            if any_hit {
+                score += ctx.boost;
+            } else {
                 if ctx.required {
                     return;
                 }
                 score -= ctx.penalty;
-            } else {
-                score += ctx.boost;
             }
             if cm
                 .negative_ids()
                 .iter()
-                .any(|&id| occ.before[id].is_some() || occ.after[id].is_some())
+                .any(|&id| occ_before[id] != context::NONE || occ_after[id] != context::NONE)
             {
                 score -= ctx.negative_penalty;
             }
+            windows = Some((cm, before, after, &*occ_before, &*occ_after));
         }
         // Quantised so that sums such as 0.55 + 0.15 compare equal to 0.7 in overlap resolution.
         let score = (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
         if score < rule.min_score || score <= 0.0 {
             return;
+        }
+        let mut hits = Vec::new();
+        if let Some((cm, before, after, occ_before, occ_after)) = windows {
+            // Per word in rule order: its last occurrence before the value, else its first after.
+            for ((_, spelled), &id) in ctx.words.iter().zip(cm.word_ids()) {
+                if occ_before[id] != context::NONE {
+                    let p = occ_before[id];
+                    hits.push(ContextHit {
+                        word: spelled.clone(),
+                        side: ContextSide::Before,
+                        distance: count_chars(&before[p + cm.pattern(id).len()..]),
+                    });
+                } else if occ_after[id] != context::NONE {
+                    hits.push(ContextHit {
+                        word: spelled.clone(),
+                        side: ContextSide::After,
+                        distance: count_chars(&after[..occ_after[id]]),
+                    });
+                }
+            }
         }
         out.push(Finding {
             label: rule.label,
@@ -691,7 +734,7 @@ impl Detector {
             end: 0,
             score,
             explanation: Explanation {
-                validators: passed,
+                validators: self.validator_names[ri].clone(),
                 context: hits,
                 base_score: rule.base_score,
             },
@@ -1173,6 +1216,11 @@ fn next_char(bytes: &[u8], mut i: usize) -> usize {
 
 /// Byte index `n` chars before `i` (clamped to 0).
 fn back_chars(bytes: &[u8], mut i: usize, n: usize) -> usize {
+    if let Some(from) = i.checked_sub(n)
+        && bytes[from..i].is_ascii()
+    {
+        return from;
+    }
     let mut count = 0;
     while i > 0 && count < n {
         i -= 1;
@@ -1185,6 +1233,10 @@ fn back_chars(bytes: &[u8], mut i: usize, n: usize) -> usize {
 
 /// Byte index `n` chars after `i` (clamped to len).
 fn fwd_chars(bytes: &[u8], mut i: usize, n: usize) -> usize {
+    let to = i.saturating_add(n).min(bytes.len());
+    if bytes[i..to].is_ascii() {
+        return to;
+    }
     let mut count = 0;
     while i < bytes.len() && count < n {
         i = next_char(bytes, i);
@@ -1194,6 +1246,9 @@ fn fwd_chars(bytes: &[u8], mut i: usize, n: usize) -> usize {
 }
 
 fn count_chars(bytes: &[u8]) -> usize {
+    if bytes.is_ascii() {
+        return bytes.len();
+    }
     bytes.iter().filter(|b| !is_cont(**b)).count()
 }
 

@@ -145,8 +145,8 @@ pub struct Finding {
 /// Why a finding has its score. Holds rule-side words only, never input text.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Explanation {
-    /// Validators that passed (`luhn`, `ssn_area`).
-    pub validators: Vec<&'static str>,
+    /// Validators that passed (`luhn`, `ssn_area`): all of the rule's, shared between its findings.
+    pub validators: Arc<[&'static str]>,
     /// Context words of the rule found near the match.
     pub context: Vec<ContextHit>,
     /// The base score of the rule before adjustments.

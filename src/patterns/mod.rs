@@ -569,6 +569,26 @@ fn max_match_len(src: &str) -> Option<usize> {
     props.maximum_len()
 }
 
+/// When every source is anchored at the start of the haystack (`^`, not multi-line) and its
+/// matches begin with one of finitely many non-empty literal prefixes, the set of bytes a match
+/// can start with; otherwise `None`. Lets a caller skip a regex that cannot match a value.
+fn anchored_first_bytes(sources: &[&str]) -> Option<Box<[bool; 256]>> {
+    use regex_syntax::hir::Look;
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let mut first = Box::new([false; 256]);
+    for src in sources {
+        let hir = syntax::parse_with(src, &syntax::Config::new().nest_limit(64)).ok()?;
+        if !hir.properties().look_set_prefix().contains(Look::Start) {
+            return None;
+        }
+        let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+        for lit in seq.literals()? {
+            first[usize::from(*lit.as_bytes().first()?)] = true;
+        }
+    }
+    Some(first)
+}
+
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -592,9 +612,15 @@ fn compile_allow(a: Option<&RawAllow>, limit: usize) -> Result<Allow, String> {
                 .map_err(|e| one_line(&e.to_string()))?,
         )
     };
+    let regex_first_bytes = if sources.is_empty() {
+        None
+    } else {
+        anchored_first_bytes(&sources)
+    };
     Ok(Allow {
         values: a.values.iter().map(|v| v.trim().to_lowercase()).collect(),
         regexes,
+        regex_first_bytes,
         stopwords: a.stopwords.iter().map(|v| v.to_lowercase()).collect(),
     })
 }

@@ -413,3 +413,19 @@ fn toml_syntax_errors_always_have_a_reason() {
         }
     }
 }
+
+#[test]
+fn allow_regex_first_bytes_only_for_start_anchored_lists() {
+    let first = anchored_first_bytes(&[r"^[Xx*•#]{2,}\d{0,4}$", r"^\[[A-Z_]+\]$"]).unwrap();
+    for b in [b'X', b'x', b'*', b'#', b'[', 0xE2] {
+        assert!(first[usize::from(b)], "{b}");
+    }
+    assert!(!first[usize::from(b'a')] && !first[usize::from(b'1')]);
+    // Case-insensitive literals keep both cases.
+    let first = anchored_first_bytes(&[r"(?i)^n/a$"]).unwrap();
+    assert!(first[usize::from(b'n')] && first[usize::from(b'N')]);
+    // Not anchored, multi-line, or able to match the empty value: no filter.
+    assert!(anchored_first_bytes(&[r"^abc", r"abc"]).is_none());
+    assert!(anchored_first_bytes(&[r"(?m)^abc"]).is_none());
+    assert!(anchored_first_bytes(&[r"^a*$"]).is_none());
+}

@@ -23,8 +23,15 @@ pub(crate) struct ContextMatcher {
     negative: Vec<usize>,
 }
 
+/// "No occurrence" in the slices filled by [`ContextMatcher::find_into`].
+pub(crate) const NONE: usize = usize::MAX;
+
+/// Rules with at most this many unique context patterns keep their occurrences on the stack.
+pub(crate) const STACK_PATTERNS: usize = 64;
+
 /// Last whole-word start in the window before and first one in the window after, per unique
-/// pattern.
+/// pattern (test helper view of [`ContextMatcher::find_into`]).
+#[cfg(test)]
 pub(crate) struct Occurrences {
     pub before: Vec<Option<usize>>,
     pub after: Vec<Option<usize>>,
@@ -86,32 +93,58 @@ impl ContextMatcher {
             + (self.words.len() + self.negative.len()) * 8
     }
 
-    /// Whole-word occurrences in `before` (the last one) and `after` (the first one).
-    pub(crate) fn find(&self, before: &[u8], after: &[u8]) -> Occurrences {
-        let n = self.patterns.len();
-        let mut occ = Occurrences {
-            before: vec![None; n],
-            after: vec![None; n],
-        };
+    /// Number of unique patterns (the length of the slices [`ContextMatcher::find_into`] fills).
+    pub(crate) fn pattern_count(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// Whole-word occurrences in `before` (the last one) and `after` (the first one): for every
+    /// unique pattern id, its start in `occ_before[id]` / `occ_after[id]`, or [`NONE`]. Both
+    /// slices are `pattern_count()` long and are overwritten.
+    pub(crate) fn find_into(
+        &self,
+        before: &[u8],
+        after: &[u8],
+        occ_before: &mut [usize],
+        occ_after: &mut [usize],
+    ) {
+        occ_before.fill(NONE);
+        occ_after.fill(NONE);
         if !before.is_empty() {
             for m in self.ac.find_overlapping_iter(before) {
                 let id = m.pattern().as_usize();
                 if word_at(before, m.start(), &self.patterns[id]) {
-                    let slot = &mut occ.before[id];
-                    *slot = Some(slot.map_or(m.start(), |p: usize| p.max(m.start())));
+                    let slot = &mut occ_before[id];
+                    // Starts come in increasing order: the last one wins.
+                    *slot = if *slot == NONE {
+                        m.start()
+                    } else {
+                        (*slot).max(m.start())
+                    };
                 }
             }
         }
         if !after.is_empty() {
             for m in self.ac.find_overlapping_iter(after) {
                 let id = m.pattern().as_usize();
-                if word_at(after, m.start(), &self.patterns[id]) {
-                    let slot = &mut occ.after[id];
-                    *slot = Some(slot.map_or(m.start(), |p: usize| p.min(m.start())));
+                if occ_after[id] == NONE && word_at(after, m.start(), &self.patterns[id]) {
+                    occ_after[id] = m.start();
                 }
             }
         }
-        occ
+    }
+
+    /// [`ContextMatcher::find_into`] as `Option`s (tests).
+    #[cfg(test)]
+    pub(crate) fn find(&self, before: &[u8], after: &[u8]) -> Occurrences {
+        let n = self.patterns.len();
+        let (mut b, mut a) = (vec![NONE; n], vec![NONE; n]);
+        self.find_into(before, after, &mut b, &mut a);
+        let opt = |v: Vec<usize>| v.into_iter().map(|p| (p != NONE).then_some(p)).collect();
+        Occurrences {
+            before: opt(b),
+            after: opt(a),
+        }
     }
 }
 

@@ -12,7 +12,10 @@
 
 use std::panic::{RefUnwindSafe, UnwindSafe};
 
-use regex_automata::hybrid::dfa::{Cache, DFA, OverlappingState};
+use regex_automata::hybrid::LazyStateID;
+#[cfg(test)]
+use regex_automata::hybrid::dfa::OverlappingState;
+use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::nfa::thompson;
 use regex_automata::util::pool::Pool;
 use regex_automata::util::syntax;
@@ -79,7 +82,73 @@ impl Gate {
     /// Appends `(p, end)` to `ends` for every offset `end` at which a match of pattern `p` ends
     /// in `hay`, in increasing `end` order (`ends` is cleared first). `false` if the search failed
     /// (the lazy DFA quit on a byte it cannot handle): `ends` is then meaningless.
+    ///
+    /// The same walk as `regex_automata`'s overlapping search (`try_search_overlapping_fwd`,
+    /// which the unit tests compare it with), without its per-byte bookkeeping: one table lookup
+    /// per byte while the state is an ordinary one, the general transition only for special
+    /// (match, dead, quit, not yet computed) states. Matches are delayed by one byte: the state
+    /// reached on `hay[at]` says which patterns have a match ending at `at`.
     pub(crate) fn scan(&self, hay: &[u8], ends: &mut Vec<(u32, usize)>) -> bool {
+        ends.clear();
+        let mut cache = self.caches.get();
+        let cache = &mut *cache;
+        let dfa = &self.dfa;
+        let Ok(mut sid) = dfa.start_state_forward(cache, &Input::new(hay)) else {
+            return false;
+        };
+        // Like the library's search: when some pattern can match the empty string, no match is
+        // reported at an offset inside a UTF-8 encoded character.
+        let skip_splits = dfa.get_nfa().has_empty() && dfa.get_nfa().is_utf8();
+        let mut record = |cache: &Cache, sid: LazyStateID, at: usize| {
+            if skip_splits && hay.get(at).is_some_and(|&b| (b as i8) < -0x40) {
+                return;
+            }
+            for i in 0..dfa.match_len(cache, sid) {
+                ends.push((dfa.match_pattern(cache, sid, i).as_u32(), at));
+            }
+        };
+        for (at, &byte) in hay.iter().enumerate() {
+            let prev = sid;
+            sid = if prev.is_tagged() {
+                match dfa.next_state(cache, prev, byte) {
+                    Ok(next) => next,
+                    Err(_) => return false,
+                }
+            } else {
+                dfa.next_state_untagged(cache, prev, byte)
+            };
+            if sid.is_tagged() {
+                if sid.is_unknown() {
+                    // Not computed yet (or the cache was cleared): compute it now.
+                    match dfa.next_state(cache, prev, byte) {
+                        Ok(next) => sid = next,
+                        Err(_) => return false,
+                    }
+                }
+                if sid.is_match() {
+                    record(cache, sid, at);
+                } else if sid.is_dead() {
+                    return true;
+                } else if sid.is_quit() {
+                    return false;
+                }
+            }
+        }
+        match dfa.next_eoi_state(cache, sid) {
+            Ok(eoi) if eoi.is_quit() => false,
+            Ok(eoi) => {
+                if eoi.is_match() {
+                    record(cache, eoi, hay.len());
+                }
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The same as [`Gate::scan`] through `regex_automata`'s own overlapping search (tests).
+    #[cfg(test)]
+    fn scan_reference(&self, hay: &[u8], ends: &mut Vec<(u32, usize)>) -> bool {
         ends.clear();
         let mut cache = self.caches.get();
         let input = Input::new(hay);
@@ -232,6 +301,56 @@ mod tests {
             for (_, e) in all_matches(&re, hay.as_bytes(), hay.len()) {
                 assert!(ends.contains(&(i as u32, e)), "{src}: end {e} not reported");
             }
+        }
+    }
+
+    /// The hand-written walk reports exactly what the library's overlapping search does: same
+    /// `(pattern, end)` pairs in the same order, on texts with matches at the start, the end,
+    /// empty matches, multi-byte text and `$`/`^` look-arounds.
+    #[test]
+    fn fast_walk_equals_library_overlapping_search() {
+        let sources = [
+            r"(?-u:\b)\d{3}-\d{4}(?-u:\b)".to_owned(),
+            r"(?m:^[A-Z][a-z]+$)".to_owned(),
+            r"ab|abcd".to_owned(),
+            r"\d*".to_owned(),
+            r"\bété\b".to_owned(),
+            r"(?i)dr\.?\s+[a-z]+".to_owned(),
+            r"x$".to_owned(),
+        ];
+        let gate = Gate::build(&sources, 1 << 24).unwrap();
+        let texts = [
+            "",
+            "x",
+            "555-0132",
+            "call 555-0132 or 555-01329 x 555-0199\nMaria\nabcd ab abc",
+            "Dr. Chen, dr   house; DR.X été 😀 1234 étés\r\nZoe\n",
+            "abcdabcdab 12 3 45 x",
+        ];
+        for t in texts {
+            let (mut fast, mut reference) = (Vec::new(), Vec::new());
+            assert!(gate.scan(t.as_bytes(), &mut fast));
+            assert!(gate.scan_reference(t.as_bytes(), &mut reference));
+            assert_eq!(fast, reference, "{t:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Same as above on random ASCII/UTF-8 text (with the shipped-like patterns above).
+        #[test]
+        fn fast_walk_equals_library_on_random_text(t in "[a-zA-Z0-9 .\\-/é\n]{0,200}") {
+            let sources = [
+                r"\b\d{2}/\d{2}/\d{4}\b".to_owned(),
+                r"(?-u:\b)\d{3}-\d{4}(?-u:\b)".to_owned(),
+                r"(?m:^[A-Z][a-z]+$)".to_owned(),
+                r"\d*".to_owned(),
+                r"[a-z]+é".to_owned(),
+            ];
+            let gate = Gate::build(&sources, 1 << 24).unwrap();
+            let (mut fast, mut reference) = (Vec::new(), Vec::new());
+            proptest::prop_assert!(gate.scan(t.as_bytes(), &mut fast));
+            proptest::prop_assert!(gate.scan_reference(t.as_bytes(), &mut reference));
+            proptest::prop_assert_eq!(fast, reference);
         }
     }
 }
