@@ -574,9 +574,9 @@ impl Detector {
     /// `ends`, when the gate ran, holds every offset at which a match of the rule ends, in
     /// increasing order. The search then stops at the last one (no match ends later), and, when
     /// the rule's matches are at most `max_len` bytes long and never empty, each search from
-    /// `pos` starts at `max(pos, e - max_len)` where `e` is the first end `>= pos`: a match
-    /// starting in `pos..e - max_len` would end before `e` and at or after `pos`, and the gate
-    /// would have reported that end. So no match starts in the skipped bytes and the leftmost-first
+    /// `pos` starts at `max(pos, e - max_len)` where `e` is the first end `> pos`: a match
+    /// starting in `pos..e - max_len` would end before `e` and (being non-empty) after `pos`,
+    /// and the gate would have reported that end. So no match starts in the skipped bytes and the leftmost-first
     /// match found is the same. Look-around still sees the whole text (`Input::span`).
     #[allow(clippy::too_many_arguments)]
     fn run_regex(
@@ -604,7 +604,9 @@ impl Detector {
         while pos <= end {
             let mut from = pos;
             if let Some((ends, max_len)) = skip {
-                while k < ends.len() && ends[k] < pos {
+                // A match found from `pos` is non-empty, so it ends after `pos`: an end at `pos`
+                // (typically the end of the previous match) bounds nothing.
+                while k < ends.len() && ends[k] <= pos {
                     k += 1;
                 }
                 let Some(&e) = ends.get(k) else { break };
@@ -1285,20 +1287,24 @@ fn resolve_overlaps(cands: &mut Vec<Finding>) {
     if cands.len() < 2 {
         return;
     }
-    // Stable sort keeps candidate generation order (= rule load order) for full ties.
-    let mut order: Vec<usize> = (0..cands.len()).collect();
-    // The index breaks every tie: the order is total, an unstable sort gives the same result.
-    order.sort_unstable_by(|&a, &b| {
-        let (x, y) = (&cands[a], &cands[b]);
-        y.score
-            .total_cmp(&x.score)
-            .then((y.byte_end - y.byte_start).cmp(&(x.byte_end - x.byte_start)))
-            .then(a.cmp(&b))
-            .then(x.byte_start.cmp(&y.byte_start))
-    });
+    // One packed key per candidate, sorted as integers: score descending (scores are finite and
+    // positive, so their IEEE bits order like the values), then length descending, then
+    // candidate index (generation order = rule load order) ascending. The index makes every key
+    // unique, so the order is total and the start position is never needed as a tie-break.
+    let mut order: Vec<u128> = cands
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            debug_assert!(f.score > 0.0 && f.score.is_finite());
+            let len = u32::try_from(f.byte_end - f.byte_start).unwrap_or(u32::MAX);
+            (u128::from(!f.score.to_bits()) << 64) | (u128::from(!len) << 32) | i as u128
+        })
+        .collect();
+    order.sort_unstable();
     let mut keep = vec![false; cands.len()];
     let mut taken: Vec<(usize, usize)> = Vec::new();
-    for i in order {
+    for key in order {
+        let i = (key & 0xFFFF_FFFF) as usize;
         let (s, e) = (cands[i].byte_start, cands[i].byte_end);
         let pos = taken.partition_point(|t| t.0 < s);
         let clash_prev = pos > 0 && taken[pos - 1].1 > s;
@@ -1471,6 +1477,66 @@ mod tests {
         resolve_overlaps(&mut v);
         assert_eq!(v.len(), 1);
         assert_eq!(&*v[0].rule, "first");
+    }
+
+    /// The packed-key sort keeps exactly the winners of the comparator it replaced.
+    #[test]
+    fn overlap_resolution_matches_the_reference_comparator() {
+        fn reference(cands: &mut Vec<Finding>) {
+            let mut order: Vec<usize> = (0..cands.len()).collect();
+            order.sort_by(|&a, &b| {
+                let (x, y) = (&cands[a], &cands[b]);
+                y.score
+                    .total_cmp(&x.score)
+                    .then((y.byte_end - y.byte_start).cmp(&(x.byte_end - x.byte_start)))
+                    .then(a.cmp(&b))
+            });
+            let mut keep = vec![false; cands.len()];
+            let mut taken: Vec<(usize, usize)> = Vec::new();
+            for i in order {
+                let (s, e) = (cands[i].byte_start, cands[i].byte_end);
+                if taken.iter().all(|&(ts, te)| te <= s || e <= ts) {
+                    taken.push((s, e));
+                    keep[i] = true;
+                }
+            }
+            let mut idx = 0;
+            cands.retain(|_| {
+                idx += 1;
+                keep[idx - 1]
+            });
+            cands.sort_by_key(|f| f.byte_start);
+        }
+        // A small deterministic generator (xorshift) over many shapes of overlap.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % m) as usize
+        };
+        for _ in 0..2000 {
+            let n = 1 + next(12);
+            let mut v: Vec<Finding> = (0..n)
+                .map(|i| {
+                    let s = next(30);
+                    Finding {
+                        label: Label::Phone,
+                        rule: Arc::from(format!("r{i}")),
+                        byte_start: s,
+                        byte_end: s + 1 + next(8),
+                        start: 0,
+                        end: 0,
+                        score: [0.1, 0.5, 0.55, 0.7, 0.95, 1.0][next(6)],
+                        explanation: Explanation::default(),
+                    }
+                })
+                .collect();
+            let mut w = v.clone();
+            resolve_overlaps(&mut v);
+            reference(&mut w);
+            assert_eq!(v, w);
+        }
     }
 
     #[test]

@@ -552,7 +552,8 @@ fn regex_builder(limit: usize) -> regex_automata::meta::Builder {
             .nfa_size_limit(Some(limit))
             .onepass_size_limit(Some(limit))
             .dfa_size_limit(Some(limit))
-            .hybrid_cache_capacity(limit.max(1 << 20)),
+            .hybrid_cache_capacity(limit.max(1 << 20))
+            .auto_prefilter(false),
     )
     .syntax(syntax::Config::new().nest_limit(64));
     b
