@@ -226,6 +226,8 @@ pub struct Detector {
     /// Multi-pattern gate over every regex rule; pattern id → rule index.
     gate: Option<Gate>,
     gate_rules: Vec<u32>,
+    /// Rule index → its gate pattern id (inverse of `gate_rules`).
+    rule_gate_pattern: Vec<Option<u32>>,
     terms_ac: Option<AhoCorasick>,
     /// Terms pattern id → rule index.
     term_rules: Vec<u32>,
@@ -365,6 +367,10 @@ impl Detector {
                 _ => None,
             })
             .collect();
+        let mut rule_gate_pattern = vec![None; rules.len()];
+        for (pid, &ri) in gate_rules.iter().enumerate() {
+            rule_gate_pattern[ri as usize] = Some(pid as u32);
+        }
         let validator_names = rules
             .iter()
             .map(|r| r.validators.iter().map(|(n, _)| *n).collect())
@@ -378,6 +384,7 @@ impl Detector {
             keywords: keyword_acs,
             gate,
             gate_rules,
+            rule_gate_pattern,
             terms_ac,
             term_rules,
             global_allow,
@@ -496,6 +503,7 @@ impl Detector {
         let mut gate_ends = Vec::new();
         let mut ends_flat = Vec::new();
         let mut rule_ends = vec![(0usize, 0usize); self.rules.len()];
+        let mut min_starts = Vec::new();
         let gated_ok = self
             .gate
             .as_ref()
@@ -527,7 +535,24 @@ impl Detector {
                         continue;
                     }
                     let ends = (b > a).then(|| &ends_flat[a..b]);
-                    self.run_regex(text, ri, re, *group, *max_len, ends, &mut out);
+                    let skip = match (ends, max_len) {
+                        (Some(e), Some(l)) => Skip::Bounded(e, *l),
+                        (Some(e), None) => {
+                            let starts_ok = self.rule_gate_pattern[ri].is_some_and(|p| {
+                                self.gate.as_ref().is_some_and(|g| {
+                                    g.suffix_min_starts(p as usize, bytes, e, &mut min_starts)
+                                })
+                            });
+                            if starts_ok {
+                                Skip::Starts(e, &min_starts)
+                            } else {
+                                Skip::None
+                            }
+                        }
+                        (None, _) => Skip::None,
+                    };
+                    let end = ends.and_then(|e| e.last().copied());
+                    self.run_regex(text, ri, re, *group, end, skip, &mut out);
                 }
                 Matcher::Names(d) => self.run_names(text, ri, d, &self.name_index[ri], &mut out),
                 _ => {}
@@ -571,13 +596,18 @@ impl Detector {
 
     /// Runs rule `ri`'s regex (leftmost-first, non-overlapping) over `text`.
     ///
-    /// `ends`, when the gate ran, holds every offset at which a match of the rule ends, in
-    /// increasing order. The search then stops at the last one (no match ends later), and, when
-    /// the rule's matches are at most `max_len` bytes long and never empty, each search from
-    /// `pos` starts at `max(pos, e - max_len)` where `e` is the first end `> pos`: a match
-    /// starting in `pos..e - max_len` would end before `e` and (being non-empty) after `pos`,
-    /// and the gate would have reported that end. So no match starts in the skipped bytes and the leftmost-first
-    /// match found is the same. Look-around still sees the whole text (`Input::span`).
+    /// `end`, when the gate ran, is the last offset at which a match of the rule ends: the
+    /// search stops there (no match ends later; look-around still sees the whole text through
+    /// `Input::span`). `skip` lets each search from `pos` start later, at `from`, when no match
+    /// can start in `pos..from` (so the leftmost-first match found is the same):
+    /// - [`Skip::Bounded`]: the rule's matches are at most `max_len` bytes long and never empty.
+    ///   With `e` the first gate end `> pos`, `from = max(pos, e - max_len)`: a match starting in
+    ///   `pos..e - max_len` would end before `e` and (being non-empty) after `pos`, and the gate
+    ///   would have reported that end.
+    /// - [`Skip::Starts`]: the rule's matches are never empty and `starts[k]` is the smallest
+    ///   start of a match ending at `ends[k]` or later (see `Gate::suffix_min_starts`). With `k`
+    ///   the first end `> pos`, any match starting at or after `pos` ends at some `ends[j]`,
+    ///   `j >= k`, so it starts at or after `starts[k]`: `from = max(pos, starts[k])`.
     #[allow(clippy::too_many_arguments)]
     fn run_regex(
         &self,
@@ -585,32 +615,32 @@ impl Detector {
         ri: usize,
         re: &Regex,
         group: usize,
-        max_len: Option<usize>,
-        ends: Option<&[usize]>,
+        end: Option<usize>,
+        skip: Skip<'_>,
         out: &mut Vec<Finding>,
     ) {
         let bytes = text.as_bytes();
-        let end = ends
-            .and_then(|e| e.last().copied())
-            .unwrap_or(bytes.len())
-            .min(bytes.len());
-        let skip = match (ends, max_len) {
-            (Some(e), Some(l)) => Some((e, l)),
-            _ => None,
-        };
+        let end = end.unwrap_or(bytes.len()).min(bytes.len());
         let mut k = 0;
         let mut caps = re.create_captures();
         let mut pos = 0;
         while pos <= end {
             let mut from = pos;
-            if let Some((ends, max_len)) = skip {
+            if let Skip::Bounded(ends, _) | Skip::Starts(ends, _) = skip {
                 // A match found from `pos` is non-empty, so it ends after `pos`: an end at `pos`
                 // (typically the end of the previous match) bounds nothing.
                 while k < ends.len() && ends[k] <= pos {
                     k += 1;
                 }
                 let Some(&e) = ends.get(k) else { break };
-                from = from.max(e.saturating_sub(max_len));
+                from = match skip {
+                    Skip::Bounded(_, max_len) => from.max(e.saturating_sub(max_len)),
+                    Skip::Starts(_, starts) => from.max(starts[k]),
+                    Skip::None => from,
+                };
+                if from > end {
+                    break;
+                }
             }
             re.search_captures(&Input::new(bytes).span(from..end), &mut caps);
             let Some(m) = caps.get_match() else { break };
@@ -1022,6 +1052,16 @@ impl Detector {
     }
 }
 
+/// How [`Detector::run_regex`] may skip ahead between searches (see there).
+#[derive(Clone, Copy)]
+enum Skip<'a> {
+    None,
+    /// The gate's match ends of the rule and the rule's longest match.
+    Bounded(&'a [usize], usize),
+    /// The gate's match ends of the rule and, per end, the suffix minimum of match starts.
+    Starts(&'a [usize], &'a [usize]),
+}
+
 const F_FIRST: u8 = 1;
 const F_LAST: u8 = 2;
 const F_COMMON: u8 = 4;
@@ -1430,6 +1470,41 @@ mod tests {
         assert!(gated.contains(&("r3".to_owned(), p, p + 4)));
         assert!(gated.contains(&("r0".to_owned(), 5, 13)));
         assert!(gated.iter().any(|(r, _, _)| r == "r4"));
+    }
+
+    /// Unbounded rules skip ahead with the reverse-DFA starts (`Skip::Starts`): same matches as
+    /// a plain scan, including long matches that enclose shorter ones (`a.*z|y`), matches with
+    /// several ends, Unicode `\b` that the gate relaxes, and a pattern with an end at nearly
+    /// every byte (`[^\n]+x`, over the walk budget: no skip for it).
+    const UNBOUNDED: [&str; 8] = [
+        r"\d+",
+        r"[A-Z][a-z]+(?: [A-Z][a-z]+)*",
+        r"(?i)mrn\s*:?\s*\d+",
+        r"a.*z|y",
+        r"\bété\b\s+\d+",
+        r"[^\n]+x",
+        r"\w+@\w+(?:\.\w+)*",
+        r"(?m)^\s*(?:Dr|Mr)\.?\s+[A-Z]\w*$",
+    ];
+
+    #[test]
+    fn unbounded_skip_ahead_finds_the_same_matches_as_a_full_scan() {
+        let text = "MRN: 00482913 and mrn 12, a y z ay Robert Zimmerman Smith x été 42 étés 7\n\
+                    Dr. Chen\nann@x.org bob@ex  Mr   Émile\nayyyz 123456789 x\n";
+        assert_eq!(
+            regex_candidates(&UNBOUNDED, true, text),
+            regex_candidates(&UNBOUNDED, false, text)
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn unbounded_skip_ahead_on_random_text(text in "[a-zA-Z0-9 .:@é\n]{0,120}") {
+            proptest::prop_assert_eq!(
+                regex_candidates(&UNBOUNDED, true, &text),
+                regex_candidates(&UNBOUNDED, false, &text)
+            );
+        }
     }
 
     #[test]

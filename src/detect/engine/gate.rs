@@ -19,7 +19,7 @@ use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::nfa::thompson;
 use regex_automata::util::pool::Pool;
 use regex_automata::util::syntax;
-use regex_automata::{Input, MatchKind};
+use regex_automata::{Anchored, Input, MatchKind};
 use regex_syntax::hir::{Capture, Hir, HirKind, Look, Repetition};
 
 type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
@@ -28,6 +28,100 @@ type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>
 pub(crate) struct Gate {
     dfa: DFA,
     caches: Pool<Cache, CacheFn>,
+    /// Per pattern: for patterns whose matches have no length bound but are never empty, a
+    /// reverse DFA of the relaxed pattern (see [`Gate::suffix_min_starts`]).
+    starts: Vec<Option<Starts>>,
+}
+
+/// A reverse, anchored lazy DFA of one relaxed pattern, reporting every match start
+/// (`MatchKind::All`): walked backwards from a match end, it finds the smallest start of a match
+/// ending there.
+struct Starts {
+    dfa: DFA,
+    caches: Pool<Cache, CacheFn>,
+}
+
+impl Starts {
+    fn build(hir: &Hir, nfa_size_limit: usize) -> Option<Starts> {
+        let nfa = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new()
+                    .nfa_size_limit(Some(nfa_size_limit))
+                    .which_captures(thompson::WhichCaptures::None)
+                    .reverse(true),
+            )
+            .build_from_hir(hir)
+            .ok()?;
+        let dfa = DFA::builder()
+            .configure(
+                DFA::config()
+                    .match_kind(MatchKind::All)
+                    .unicode_word_boundary(true),
+            )
+            .build_from_nfa(nfa)
+            .ok()?;
+        let for_pool = dfa.clone();
+        let make: CacheFn = Box::new(move || for_pool.create_cache());
+        Some(Starts {
+            dfa,
+            caches: Pool::new(make),
+        })
+    }
+
+    fn memory_usage(&self) -> usize {
+        self.dfa.get_nfa().memory_usage() + self.caches.get().memory_usage()
+    }
+
+    /// The smallest `s` such that a match spans `s..end` in `hay` (`None` if none, or if more
+    /// than `*budget` bytes would have to be walked; the budget is decreased by the bytes
+    /// walked). Matches are delayed by one byte: the state reached on `hay[at]` says whether a
+    /// match starts at `at + 1`.
+    fn smallest_start(
+        &self,
+        cache: &mut Cache,
+        hay: &[u8],
+        end: usize,
+        budget: &mut usize,
+    ) -> Result<Option<usize>, ()> {
+        let dfa = &self.dfa;
+        let input = Input::new(hay).span(0..end).anchored(Anchored::Yes);
+        let mut sid = dfa.start_state_reverse(cache, &input).map_err(|_| ())?;
+        let mut smallest = None;
+        let mut at = end;
+        // The walk may not go below `floor` (`*budget` bytes from `end`).
+        let floor = end.saturating_sub(*budget);
+        while at > 0 {
+            if at == floor {
+                return Err(());
+            }
+            at -= 1;
+            let prev = sid;
+            sid = if prev.is_tagged() {
+                dfa.next_state(cache, prev, hay[at]).map_err(|_| ())?
+            } else {
+                dfa.next_state_untagged(cache, prev, hay[at])
+            };
+            if sid.is_tagged() {
+                if sid.is_unknown() {
+                    sid = dfa.next_state(cache, prev, hay[at]).map_err(|_| ())?;
+                }
+                if sid.is_match() {
+                    smallest = Some(at + 1);
+                } else if sid.is_dead() {
+                    *budget -= end - at;
+                    return Ok(smallest);
+                } else if sid.is_quit() {
+                    return Err(());
+                }
+            }
+        }
+        *budget -= end;
+        let eoi = dfa.next_eoi_state(cache, sid).map_err(|_| ())?;
+        if eoi.is_quit() {
+            return Err(());
+        }
+        Ok(if eoi.is_match() { Some(0) } else { smallest })
+    }
 }
 
 impl Gate {
@@ -46,6 +140,19 @@ impl Gate {
             let hir = syntax::parse_with(src, &syntax::Config::new().nest_limit(64)).ok()?;
             hirs.push(relax_unicode_word_looks(&hir));
         }
+        // Relaxing keeps lengths: a pattern is unbounded and never empty iff its relaxed copy is.
+        let starts = hirs
+            .iter()
+            .map(|h| {
+                let p = h.properties();
+                let unbounded_non_empty = p.maximum_len().is_none() && p.minimum_len()? > 0;
+                if unbounded_non_empty {
+                    Starts::build(h, nfa_size_limit)
+                } else {
+                    None
+                }
+            })
+            .collect();
         let nfa = thompson::Compiler::new()
             .configure(
                 thompson::Config::new()
@@ -72,11 +179,53 @@ impl Gate {
         Some(Gate {
             dfa,
             caches: Pool::new(make),
+            starts,
         })
     }
 
     pub(crate) fn memory_usage(&self) -> usize {
-        self.dfa.get_nfa().memory_usage() + self.caches.get().memory_usage()
+        self.dfa.get_nfa().memory_usage()
+            + self.caches.get().memory_usage()
+            + self
+                .starts
+                .iter()
+                .flatten()
+                .map(Starts::memory_usage)
+                .sum::<usize>()
+    }
+
+    /// For pattern `p` and its match ends `ends` in `hay` (increasing, as reported by
+    /// [`Gate::scan`]), fills `out[k]` with the smallest start of any match of the (relaxed)
+    /// pattern ending at `ends[j]` for some `j >= k` (`usize::MAX` if none). So no match of the
+    /// pattern that ends after `ends[k - 1]` starts before `out[k]`: a search for the rule's
+    /// next match past `ends[k - 1]` may start there (see `Detector::run_regex`).
+    ///
+    /// `false` (and `out` meaningless) if `p` has no reverse DFA, a walk fails, or the walks
+    /// would cover more than `2 * hay.len() + 256` bytes in all (patterns such as `[^\n]+`
+    /// have a match end at every byte): the caller then searches without this bound.
+    pub(crate) fn suffix_min_starts(
+        &self,
+        p: usize,
+        hay: &[u8],
+        ends: &[usize],
+        out: &mut Vec<usize>,
+    ) -> bool {
+        let Some(Some(starts)) = self.starts.get(p) else {
+            return false;
+        };
+        let mut cache = starts.caches.get();
+        let mut budget = 2 * hay.len() + 256;
+        out.clear();
+        out.resize(ends.len(), usize::MAX);
+        let mut min = usize::MAX;
+        for k in (0..ends.len()).rev() {
+            match starts.smallest_start(&mut cache, hay, ends[k], &mut budget) {
+                Ok(s) => min = min.min(s.unwrap_or(usize::MAX)),
+                Err(()) => return false,
+            }
+            out[k] = min;
+        }
+        true
     }
 
     /// Appends `(p, end)` to `ends` for every offset `end` at which a match of pattern `p` ends
