@@ -136,7 +136,21 @@ pub(crate) struct NameDicts {
     pub org: WordSet,
     /// Report all-lower-case `first last` pairs too (see `RawNames::lower_case_pairs`).
     pub lower_case_pairs: bool,
+    /// Report `Last, First` too (see `RawNames::last_comma_first`).
+    pub last_comma_first: bool,
+    /// Report other mentions of found names (see `RawNames::propagate_mentions`).
+    pub propagate_mentions: bool,
 }
+
+/// Score adjustment of a `Last, First` pair: a little above a lone strong name, below two strong
+/// tokens in a row (a comma between two names is also how lists are written).
+const LAST_COMMA_FIRST_ADJUST: f32 = 0.1;
+
+/// A NAME finding with at least this score lends its words to `propagate_mentions`.
+const MENTION_SOURCE_MIN_SCORE: f32 = 0.7;
+
+/// A mention scores this much less than the finding it repeats.
+const MENTION_PENALTY: f32 = 0.1;
 
 /// Score adjustment of an all-lower-case `first last` pair: base 0.6 → 0.5 on its own, more
 /// with a context word ("my name is", "spoke with").
@@ -241,6 +255,10 @@ pub struct Detector {
     lower_first_filter: Vec<Option<Box<[u64]>>>,
     /// Per rule, the names of its validators (every finding passed all of them).
     validator_names: Vec<Arc<[&'static str]>>,
+    /// The first names rule with `propagate_mentions`, if any.
+    mention_rule: Option<usize>,
+    /// The explanation "validator" of a propagated mention.
+    mention_explanation: Arc<[&'static str]>,
     global_allow: Allow,
     min_score: f32,
     dict_bytes: usize,
@@ -375,8 +393,13 @@ impl Detector {
             .iter()
             .map(|r| r.validators.iter().map(|(n, _)| *n).collect())
             .collect();
+        let mention_rule = rules
+            .iter()
+            .position(|r| matches!(&r.matcher, Matcher::Names(d) if d.propagate_mentions));
         Ok(Detector {
             validator_names,
+            mention_rule,
+            mention_explanation: Arc::from(["mention"]),
             context,
             name_index,
             lower_first_filter,
@@ -468,6 +491,7 @@ impl Detector {
     pub fn scan(&self, text: &str) -> Vec<Finding> {
         let mut cands = self.candidates(text);
         resolve_overlaps(&mut cands);
+        self.propagate_mentions(text, &mut cands);
         fill_char_offsets(text, &mut cands);
         cands
     }
@@ -480,6 +504,7 @@ impl Detector {
         let visible = super::html::VisibleText::extract(html);
         let mut cands = self.candidates(&visible.text);
         resolve_overlaps(&mut cands);
+        self.propagate_mentions(&visible.text, &mut cands);
         for f in &mut cands {
             let (s, e) = visible.map_span(f.byte_start, f.byte_end);
             f.byte_start = s;
@@ -554,7 +579,12 @@ impl Detector {
                     let end = ends.and_then(|e| e.last().copied());
                     self.run_regex(text, ri, re, *group, end, skip, &mut out);
                 }
-                Matcher::Names(d) => self.run_names(text, ri, d, &self.name_index[ri], &mut out),
+                Matcher::Names(d) => {
+                    self.run_names(text, ri, d, &self.name_index[ri], &mut out);
+                    if d.last_comma_first {
+                        self.run_last_comma_first(text, ri, &self.name_index[ri], &mut out);
+                    }
+                }
                 _ => {}
             }
         }
@@ -771,6 +801,182 @@ impl Detector {
                 base_score: rule.base_score,
             },
         });
+    }
+
+    /// `last_comma_first`: "Tran, Bao" — a capitalised strong last name, `", "`, a capitalised
+    /// strong first name ("strong": in the dictionary, not a common word, stop-word or title).
+    /// Only the commas of the text are visited.
+    fn run_last_comma_first(
+        &self,
+        text: &str,
+        ri: usize,
+        index: &NameIndex,
+        out: &mut Vec<Finding>,
+    ) {
+        let bytes = text.as_bytes();
+        let mut buf = [0u8; 64];
+        // Capitalised, with a lower-case letter (all-caps `SMITH, JOHN` is left to the rules
+        // written for it), in the dictionary for `want`, not a common word, stop-word or title.
+        let strong = |tok: &str, want: u8, buf: &mut [u8; 64]| -> bool {
+            tok.len() >= 2
+                && tok.chars().next().is_some_and(char::is_uppercase)
+                && tok.chars().any(char::is_lowercase)
+                && lower_key(tok, buf).is_some_and(|k| {
+                    let f = index.get(k).copied().unwrap_or(0);
+                    f & want != 0 && f & (N_COMMON | N_STOP | N_TITLE) == 0
+                })
+        };
+        // A token: word bytes, with inner `'` or `-` ("O'Neil", "Soo-Jin").
+        let inner = |i: usize| {
+            (bytes[i] == b'\'' || bytes[i] == b'-')
+                && i > 0
+                && is_word_byte(bytes[i - 1])
+                && bytes.get(i + 1).is_some_and(|&b| is_word_byte(b))
+        };
+        // Capitalised word right after `at` (after one space), for list detection.
+        let cap_after = |at: usize| {
+            bytes
+                .get(at)
+                .is_some_and(|&b| b.is_ascii_uppercase() || b >= 0x80)
+        };
+        for c in memchr::memchr_iter(b',', bytes) {
+            if bytes.get(c + 1) != Some(&b' ') {
+                continue;
+            }
+            let mut s = c;
+            while s > 0 && (is_word_byte(bytes[s - 1]) || inner(s - 1)) {
+                s -= 1;
+            }
+            let b = c + 2;
+            let mut e = b;
+            while e < bytes.len() && (is_word_byte(bytes[e]) || inner(e)) {
+                e += 1;
+            }
+            // Whole words: no digit (or other word byte) glued to either end.
+            if s == c
+                || e == b
+                || (s > 0 && bytes[s - 1].is_ascii_digit())
+                || (e < bytes.len() && bytes[e].is_ascii_digit())
+                || !text.is_char_boundary(s)
+                || !text.is_char_boundary(e)
+            {
+                continue;
+            }
+            // Part of a list ("Houston, Dallas, Austin and Denver"): not a name.
+            let rest = &bytes[e..];
+            let list_before = s >= 2 && &bytes[s - 2..s] == b", ";
+            let list_after = (rest.starts_with(b", ") && cap_after(e + 2))
+                || (rest.starts_with(b" and ") && cap_after(e + 5))
+                || (rest.starts_with(b" or ") && cap_after(e + 4))
+                || (rest.starts_with(b" & ") && cap_after(e + 3));
+            if list_before || list_after {
+                continue;
+            }
+            if strong(&text[s..c], N_LAST, &mut buf) && strong(&text[b..e], N_FIRST, &mut buf) {
+                self.consider(text, ri, s, e, LAST_COMMA_FIRST_ADJUST, out);
+            }
+        }
+    }
+
+    /// `propagate_mentions` (see `RawNames::propagate_mentions`): adds, to `found` (resolved:
+    /// sorted and disjoint), the other whole-word mentions of the words of its strong NAME
+    /// findings that no finding covers yet, as findings of the mention rule scoring
+    /// [`MENTION_PENALTY`] less than their source; a weaker NAME finding of exactly such a
+    /// mention is raised to that score. Leaves `found` sorted and disjoint.
+    fn propagate_mentions(&self, text: &str, found: &mut Vec<Finding>) {
+        let Some(ri) = self.mention_rule else {
+            return;
+        };
+        if !found
+            .iter()
+            .any(|f| f.label == Label::Name && f.score >= MENTION_SOURCE_MIN_SCORE)
+        {
+            return;
+        }
+        let index = &self.name_index[ri];
+        let bytes = text.as_bytes();
+        let mut buf = [0u8; 64];
+        // Distinct words of the strong NAME findings, with the best score they came with.
+        let mut words: Vec<(usize, usize, f32)> = Vec::new();
+        for f in found
+            .iter()
+            .filter(|f| f.label == Label::Name && f.score >= MENTION_SOURCE_MIN_SCORE)
+        {
+            let mut i = f.byte_start;
+            while i < f.byte_end {
+                if !is_word_byte(bytes[i]) {
+                    i += 1;
+                    continue;
+                }
+                let s = i;
+                while i < f.byte_end && is_word_byte(bytes[i]) {
+                    i += 1;
+                }
+                let tok = &text[s..i];
+                let eligible = tok.chars().count() >= 3
+                    && tok.chars().next().is_some_and(char::is_uppercase)
+                    && tok.chars().any(char::is_lowercase)
+                    && lower_key(tok, &mut buf).is_some_and(|k| {
+                        index.get(k).copied().unwrap_or(0) & (N_COMMON | N_STOP | N_TITLE) == 0
+                    });
+                if !eligible {
+                    continue;
+                }
+                match words.iter_mut().find(|w| &text[w.0..w.1] == tok) {
+                    Some(w) => w.2 = w.2.max(f.score),
+                    None => words.push((s, i, f.score)),
+                }
+            }
+        }
+        let mut added = Vec::new();
+        for &(ws, we, score) in &words {
+            let word = &bytes[ws..we];
+            for p in memchr::memmem::find_iter(bytes, word) {
+                let e = p + word.len();
+                let glued = |b: u8| b.is_ascii_alphanumeric() || b >= 0x80;
+                if (p > 0 && glued(bytes[p - 1])) || (e < bytes.len() && glued(bytes[e])) {
+                    continue;
+                }
+                // `found` is sorted by start and disjoint: only the last finding starting
+                // before `e` can overlap `p..e`.
+                let score = ((score - MENTION_PENALTY).clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
+                let k = found.partition_point(|f| f.byte_start < e);
+                if k > 0 && found[k - 1].byte_end > p {
+                    // Already a finding there. The same word found alone as a weaker NAME
+                    // ("Zimmerman" at the start of a sentence) takes the mention's score.
+                    let f = &mut found[k - 1];
+                    if f.label == Label::Name
+                        && (f.byte_start, f.byte_end) == (p, e)
+                        && f.score < score
+                    {
+                        f.score = score;
+                        f.explanation.validators = self.mention_explanation.clone();
+                        f.explanation.context.clear();
+                    }
+                    continue;
+                }
+                added.push(Finding {
+                    label: Label::Name,
+                    rule: self.rules[ri].id.clone(),
+                    byte_start: p,
+                    byte_end: e,
+                    start: 0,
+                    end: 0,
+                    score,
+                    explanation: Explanation {
+                        validators: self.mention_explanation.clone(),
+                        context: Vec::new(),
+                        base_score: self.rules[ri].base_score,
+                    },
+                });
+            }
+        }
+        if !added.is_empty() {
+            // New mentions never overlap old findings; among themselves ("Mary" inside
+            // "Mary-Ann") the usual resolution picks.
+            found.append(&mut added);
+            resolve_overlaps(found);
+        }
     }
 
     fn run_names(

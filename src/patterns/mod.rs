@@ -732,6 +732,8 @@ impl PatternSet {
                     stop,
                     org,
                     lower_case_pairs: n.lower_case_pairs,
+                    last_comma_first: n.last_comma_first,
+                    propagate_mentions: n.propagate_mentions,
                 }))
             } else {
                 let mut phrases: Vec<String> = Vec::new();

@@ -107,6 +107,16 @@ pub(super) struct RawNames {
     /// lower-case word.
     #[serde(default)]
     pub lower_case_pairs: bool,
+    /// Also report `Last, First` ("Tran, Bao"): a capitalised last name, a comma and a space,
+    /// then a capitalised first name (neither a common word, stop-word or title).
+    #[serde(default)]
+    pub last_comma_first: bool,
+    /// Report the other mentions of a name found in the same text: each word (3+ letters,
+    /// capitalised, not a common word, stop-word or title) of a NAME finding scoring at least
+    /// 0.7, wherever it appears again as a whole word with the same spelling ("Zimmerman
+    /// reports ..." after "Patient: Robert Zimmerman"). At most one names rule should set it.
+    #[serde(default)]
+    pub propagate_mentions: bool,
 }
 
 impl RawNames {

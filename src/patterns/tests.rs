@@ -429,3 +429,61 @@ fn allow_regex_first_bytes_only_for_start_anchored_lists() {
     assert!(anchored_first_bytes(&[r"(?m)^abc"]).is_none());
     assert!(anchored_first_bytes(&[r"^a*$"]).is_none());
 }
+
+#[test]
+fn last_comma_first_pairs_but_not_lists() {
+    let det = shipped();
+    let text = "Claim for member Tran, Bao was denied.";
+    let f = det.scan(text);
+    assert!(
+        f.iter()
+            .any(|f| f.label == Label::Name && &text[f.byte_start..f.byte_end] == "Tran, Bao"),
+        "{f:?}"
+    );
+    // A list of places or names is not one `Last, First` name.
+    for text in [
+        "Offices in Houston, Dallas and Denver.",
+        "Teams: Jordan, Taylor, Morgan and Parker.",
+    ] {
+        assert!(
+            det.scan(text)
+                .iter()
+                .all(|f| !text[f.byte_start..f.byte_end].contains(", ")),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn mentions_of_a_strong_name_are_propagated() {
+    let det = shipped();
+    let text = "Patient: Robert Zimmerman, seen today. Zimmerman reports less pain; \
+                ZIMMERMAN signed. zimmerman-like. Robert will call. Will Zimmermann come?";
+    let f = det.scan(text);
+    let at = |needle: &str, from: usize| from + text[from..].find(needle).unwrap();
+    let second = at("Zimmerman reports", 0);
+    let m = f
+        .iter()
+        .find(|f| f.byte_start == second)
+        .expect("second mention found");
+    assert_eq!(m.label, Label::Name);
+    assert_eq!(&*m.explanation.validators, ["mention"]);
+    assert!(m.score >= 0.5 && m.score < 1.0);
+    // Same spelling only, whole words only: not the all-caps or lower-case forms, not a longer
+    // word, and "Robert will" is not "Will".
+    for needle in ["ZIMMERMAN", "zimmerman-like", "Zimmermann"] {
+        let p = at(needle, 0);
+        assert!(
+            f.iter()
+                .all(|f| f.byte_start != p || f.explanation.validators.as_ref() != ["mention"]),
+            "{needle}"
+        );
+    }
+    let robert = at("Robert will", second);
+    assert!(
+        f.iter()
+            .any(|f| f.byte_start == robert && f.byte_end == robert + 6)
+    );
+    // Findings stay sorted and disjoint.
+    assert!(f.windows(2).all(|w| w[0].byte_end <= w[1].byte_start));
+}
