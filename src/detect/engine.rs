@@ -13,8 +13,9 @@
 //! 2. Keyword pre-filter, for those rules only: a rule with `keywords` runs only if one of them
 //!    starts a word somewhere in the text (one small ASCII-case-insensitive Aho-Corasick
 //!    automaton per rule, stopping at the first hit). The rule's own regex then finds positions
-//!    and capture groups, only up to the gate's last end, and (for bounded rules) each search
-//!    starting just before the next end (see `Detector::run_regex`).
+//!    and capture groups, only up to the gate's last end, each search starting where the next
+//!    match can first start: just before the next end for bounded rules, at the smallest start
+//!    a reverse DFA finds for the remaining ends for unbounded ones (see `Detector::run_regex`).
 //! 3. Dictionary "terms" rules share one leftmost-longest Aho-Corasick DFA; hits must sit on
 //!    word boundaries. "names" rules jump from one capitalised (or non-ASCII) token to the next
 //!    and look each up (one hash lookup per token) in a map merging their dictionaries into
@@ -22,7 +23,8 @@
 //! 4. Every candidate goes through: rule allow-list, global allow-list (unless the rule opts out),
 //!    validators (all must pass), context scoring (one Aho-Corasick pass per window over the
 //!    rule's context and negative words, see `context`), and the rule's `min_score` floor.
-//! 5. Overlaps are resolved (see [`Detector::scan`]) and char offsets are computed in one pass.
+//! 5. Overlaps are resolved (see [`Detector::scan`]); a names rule with `propagate_mentions`
+//!    then adds the other mentions of strong names; char offsets are computed in one pass.
 
 mod context;
 mod gate;
