@@ -26,11 +26,28 @@ type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>
 
 /// Compiled gate; pattern `i` is the `i`-th regex rule (see `DetectorParts::gate_rules`).
 pub(crate) struct Gate {
-    dfa: DFA,
-    caches: Pool<Cache, CacheFn>,
+    /// The patterns in groups of at most [`GROUP_PATTERNS`], one lazy DFA each.
+    groups: Vec<Group>,
     /// Per pattern: for patterns whose matches have no length bound but are never empty, a
     /// reverse DFA of the relaxed pattern (see [`Gate::suffix_min_starts`]).
     starts: Vec<Option<Starts>>,
+}
+
+/// Patterns per gate DFA. One DFA over all ~100 rule patterns has so many reachable states
+/// (combinations of partial matches of every pattern) that on a stream of different documents
+/// its lazy cache filled, was cleared and rebuilt over and over: ~95 % of the scan time went
+/// into building DFA states (tens of thousands of instructions each), which a benchmark that
+/// repeats the same documents never shows. Measured with callgrind on 400 `dev` documents
+/// scanned 4 times (docs/performance.md): one DFA, 3.5 G instructions for the first pass and
+/// ~2.5 G for each later one (thrashing); groups of 24, 1.4 G and ~0.1 G (warm); groups of 8
+/// are no better on varied text and cost more per byte (one walk per group).
+const GROUP_PATTERNS: usize = 24;
+
+/// One lazy DFA over a group of patterns; its pattern `i` is the gate's pattern `first + i`.
+struct Group {
+    dfa: DFA,
+    caches: Pool<Cache, CacheFn>,
+    first: u32,
 }
 
 /// A reverse, anchored lazy DFA of one relaxed pattern, reporting every match start
@@ -153,39 +170,44 @@ impl Gate {
                 }
             })
             .collect();
-        let nfa = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .nfa_size_limit(Some(nfa_size_limit))
-                    .which_captures(thompson::WhichCaptures::None),
-            )
-            .build_many_from_hir(&hirs)
-            .ok()?;
-        let dfa = DFA::builder()
-            .configure(
-                DFA::config()
-                    .match_kind(MatchKind::All)
-                    // No Unicode word boundary is left; should one ever be, the search stops
-                    // with an error on non-ASCII bytes (the caller then runs every rule)
-                    // instead of guessing.
-                    .unicode_word_boundary(true)
-                    // Large enough that the lazy DFA does not thrash on ~60 patterns.
-                    .cache_capacity(8 << 20),
-            )
-            .build_from_nfa(nfa)
-            .ok()?;
-        let for_pool = dfa.clone();
-        let make: CacheFn = Box::new(move || for_pool.create_cache());
-        Some(Gate {
-            dfa,
-            caches: Pool::new(make),
-            starts,
-        })
+        let mut groups = Vec::new();
+        for (g, chunk) in hirs.chunks(GROUP_PATTERNS).enumerate() {
+            let nfa = thompson::Compiler::new()
+                .configure(
+                    thompson::Config::new()
+                        .nfa_size_limit(Some(nfa_size_limit))
+                        .which_captures(thompson::WhichCaptures::None),
+                )
+                .build_many_from_hir(chunk)
+                .ok()?;
+            let dfa = DFA::builder()
+                .configure(
+                    DFA::config()
+                        .match_kind(MatchKind::All)
+                        // No Unicode word boundary is left; should one ever be, the search stops
+                        // with an error on non-ASCII bytes (the caller then runs every rule)
+                        // instead of guessing.
+                        .unicode_word_boundary(true)
+                        .cache_capacity(4 << 20),
+                )
+                .build_from_nfa(nfa)
+                .ok()?;
+            let for_pool = dfa.clone();
+            let make: CacheFn = Box::new(move || for_pool.create_cache());
+            groups.push(Group {
+                dfa,
+                caches: Pool::new(make),
+                first: (g * GROUP_PATTERNS) as u32,
+            });
+        }
+        Some(Gate { groups, starts })
     }
 
     pub(crate) fn memory_usage(&self) -> usize {
-        self.dfa.get_nfa().memory_usage()
-            + self.caches.get().memory_usage()
+        self.groups
+            .iter()
+            .map(|g| g.dfa.get_nfa().memory_usage() + g.caches.get().memory_usage())
+            .sum::<usize>()
             + self
                 .starts
                 .iter()
@@ -229,16 +251,56 @@ impl Gate {
     }
 
     /// Appends `(p, end)` to `ends` for every offset `end` at which a match of pattern `p` ends
-    /// in `hay`, in increasing `end` order (`ends` is cleared first). `false` if the search failed
-    /// (the lazy DFA quit on a byte it cannot handle): `ends` is then meaningless.
+    /// in `hay`, ordered by `end` then `p` (`ends` is cleared first). `false` if the search failed
+    /// (a lazy DFA quit on a byte it cannot handle): `ends` is then meaningless.
+    pub(crate) fn scan(&self, hay: &[u8], ends: &mut Vec<(u32, usize)>) -> bool {
+        ends.clear();
+        for g in &self.groups {
+            if !g.walk(hay, ends) {
+                return false;
+            }
+        }
+        ends.sort_unstable_by_key(|&(p, e)| (e, p));
+        true
+    }
+
+    /// The same as [`Gate::scan`] through `regex_automata`'s own overlapping search (tests).
+    #[cfg(test)]
+    fn scan_reference(&self, hay: &[u8], ends: &mut Vec<(u32, usize)>) -> bool {
+        ends.clear();
+        for g in &self.groups {
+            let mut cache = g.caches.get();
+            let input = Input::new(hay);
+            let mut state = OverlappingState::start();
+            loop {
+                if g.dfa
+                    .try_search_overlapping_fwd(&mut cache, &input, &mut state)
+                    .is_err()
+                {
+                    return false;
+                }
+                let Some(m) = state.get_match() else {
+                    break;
+                };
+                ends.push((g.first + m.pattern().as_u32(), m.offset()));
+            }
+        }
+        ends.sort_unstable_by_key(|&(p, e)| (e, p));
+        true
+    }
+}
+
+impl Group {
+    /// Appends `(p, end)` (`p` a gate pattern id) to `ends` for every offset `end` at which a match
+    /// of one of the group's patterns ends in `hay`, in increasing `end` order. `false` if the
+    /// search failed (the lazy DFA quit on a byte it cannot handle).
     ///
     /// The same walk as `regex_automata`'s overlapping search (`try_search_overlapping_fwd`,
     /// which the unit tests compare it with), without its per-byte bookkeeping: one table lookup
     /// per byte while the state is an ordinary one, the general transition only for special
     /// (match, dead, quit, not yet computed) states. Matches are delayed by one byte: the state
     /// reached on `hay[at]` says which patterns have a match ending at `at`.
-    pub(crate) fn scan(&self, hay: &[u8], ends: &mut Vec<(u32, usize)>) -> bool {
-        ends.clear();
+    fn walk(&self, hay: &[u8], ends: &mut Vec<(u32, usize)>) -> bool {
         let mut cache = self.caches.get();
         let cache = &mut *cache;
         let dfa = &self.dfa;
@@ -253,7 +315,7 @@ impl Gate {
                 return;
             }
             for i in 0..dfa.match_len(cache, sid) {
-                ends.push((dfa.match_pattern(cache, sid, i).as_u32(), at));
+                ends.push((self.first + dfa.match_pattern(cache, sid, i).as_u32(), at));
             }
         };
         for (at, &byte) in hay.iter().enumerate() {
@@ -292,28 +354,6 @@ impl Gate {
                 true
             }
             Err(_) => false,
-        }
-    }
-
-    /// The same as [`Gate::scan`] through `regex_automata`'s own overlapping search (tests).
-    #[cfg(test)]
-    fn scan_reference(&self, hay: &[u8], ends: &mut Vec<(u32, usize)>) -> bool {
-        ends.clear();
-        let mut cache = self.caches.get();
-        let input = Input::new(hay);
-        let mut state = OverlappingState::start();
-        loop {
-            if self
-                .dfa
-                .try_search_overlapping_fwd(&mut cache, &input, &mut state)
-                .is_err()
-            {
-                return false;
-            }
-            let Some(m) = state.get_match() else {
-                return true;
-            };
-            ends.push((m.pattern().as_u32(), m.offset()));
         }
     }
 }
