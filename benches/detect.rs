@@ -91,7 +91,12 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("detect_varied_400_docs");
     g.throughput(Throughput::Bytes(varied_bytes as u64));
     g.bench_function("detector_scan", |b| {
-        b.iter(|| varied.iter().map(|d| det.scan(black_box(d)).len()).sum::<usize>())
+        b.iter(|| {
+            varied
+                .iter()
+                .map(|d| det.scan(black_box(d)).len())
+                .sum::<usize>()
+        })
     });
     g.bench_function("baseline_combined_regex", |b| {
         b.iter(|| {

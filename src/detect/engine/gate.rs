@@ -39,9 +39,10 @@ pub(crate) struct Gate {
 /// into building DFA states (tens of thousands of instructions each), which a benchmark that
 /// repeats the same documents never shows. Measured with callgrind on 400 `dev` documents
 /// scanned 4 times (docs/performance.md): one DFA, 3.5 G instructions for the first pass and
-/// ~2.5 G for each later one (thrashing); groups of 24, 1.4 G and ~0.1 G (warm); groups of 8
-/// are no better on varied text and cost more per byte (one walk per group).
-const GROUP_PATTERNS: usize = 24;
+/// ~2.5 G for each later one (thrashing); groups of 40, 1.6 G and ~0.09 G (warm); groups of 24
+/// or 8 are no better on varied text and walk the text more often (one walk per group: 2 KB
+/// tickets, 561 k instructions with 40, 643 k with 24, 971 k with 8).
+const GROUP_PATTERNS: usize = 40;
 
 /// One lazy DFA over a group of patterns; its pattern `i` is the gate's pattern `first + i`.
 struct Group {
@@ -188,7 +189,7 @@ impl Gate {
                         // with an error on non-ASCII bytes (the caller then runs every rule)
                         // instead of guessing.
                         .unicode_word_boundary(true)
-                        .cache_capacity(4 << 20),
+                        .cache_capacity(8 << 20),
                 )
                 .build_from_nfa(nfa)
                 .ok()?;
