@@ -720,19 +720,36 @@ fn push_tags(out: &mut Vec<Action>, cfg: &PolicyConfig, t: &ScanTarget, mode: Mo
     if cfg.tags.is_empty() {
         return;
     }
-    out.push(Action {
+    out.push(tag_action(
+        t,
+        mode,
+        ObjectRef::ZendeskTicket { ticket_id: ticket },
+        &cfg.tags,
+        "phi_found",
+    ));
+}
+
+/// A `TagTicket` action on `object` for target `t`.
+fn tag_action(
+    t: &ScanTarget,
+    mode: Mode,
+    object: ObjectRef,
+    tags: &[String],
+    reason: &str,
+) -> Action {
+    Action {
         kind: ActionKind::TagTicket,
         mode,
         tenant: t.tenant.clone(),
         source: t.source,
         account: t.account.clone(),
         event_id: t.event_id.clone(),
-        object: ObjectRef::ZendeskTicket { ticket_id: ticket },
+        object,
         spans: Vec::new(),
-        tags: cfg.tags.clone(),
-        reason: "phi_found".into(),
+        tags: tags.to_vec(),
+        reason: reason.into(),
         not_before_ms: None,
-    });
+    }
 }
 
 /// Tags the ticket a messaging conversation is linked to when its attachments are removed, so
@@ -748,19 +765,7 @@ fn push_attachment_tags(out: &mut Vec<Action>, cfg: &PolicyConfig, t: &ScanTarge
         Some(ticket_id) => (ObjectRef::ZendeskTicket { ticket_id }, "attachment_removed"),
         None => (t.object.clone(), "no_linked_ticket"),
     };
-    out.push(Action {
-        kind: ActionKind::TagTicket,
-        mode,
-        tenant: t.tenant.clone(),
-        source: t.source,
-        account: t.account.clone(),
-        event_id: t.event_id.clone(),
-        object,
-        spans: Vec::new(),
-        tags: cfg.attachment_tags.clone(),
-        reason: reason.into(),
-        not_before_ms: None,
-    });
+    out.push(tag_action(t, mode, object, &cfg.attachment_tags, reason));
 }
 
 fn ticket_of(o: &ObjectRef) -> Option<u64> {

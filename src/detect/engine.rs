@@ -55,6 +55,8 @@ const N_STOP: u8 = 2;
 const N_FIRST: u8 = 4;
 const N_LAST: u8 = 8;
 const N_COMMON: u8 = 16;
+/// A token with any of these flags is never a "strong" name (a common word, stop-word or title).
+const N_NOT_STRONG: u8 = N_COMMON | N_STOP | N_TITLE;
 
 /// The multiply-rotate hash of rustc (`FxHash`), eight bytes per step.
 #[derive(Default, Clone, Copy)]
@@ -377,7 +379,7 @@ impl Detector {
                 Matcher::Names(d) if d.lower_case_pairs => {
                     let mut bits = vec![0u64; PAIR_FILTER_WORDS].into_boxed_slice();
                     for (k, &f) in idx {
-                        if f & N_FIRST != 0 && f & (N_COMMON | N_STOP | N_TITLE) == 0 {
+                        if f & N_FIRST != 0 && f & N_NOT_STRONG == 0 {
                             let b = pair_filter_bit(k);
                             bits[b / 64] |= 1 << (b % 64);
                         }
@@ -764,8 +766,7 @@ impl Detector {
             }
             windows = Some((cm, before, after, &*occ_before, &*occ_after));
         }
-        // Quantised so that sums such as 0.55 + 0.15 compare equal to 0.7 in overlap resolution.
-        let score = (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
+        let score = quantise(score);
         if score < rule.min_score || score <= 0.0 {
             return;
         }
@@ -825,7 +826,7 @@ impl Detector {
                 && tok.chars().any(char::is_lowercase)
                 && lower_key(tok, buf).is_some_and(|k| {
                     let f = index.get(k).copied().unwrap_or(0);
-                    f & want != 0 && f & (N_COMMON | N_STOP | N_TITLE) == 0
+                    f & want != 0 && f & N_NOT_STRONG == 0
                 })
         };
         // A token: word bytes, with inner `'` or `-` ("O'Neil", "Soo-Jin").
@@ -918,9 +919,8 @@ impl Detector {
                 let eligible = tok.chars().count() >= 3
                     && tok.chars().next().is_some_and(char::is_uppercase)
                     && tok.chars().any(char::is_lowercase)
-                    && lower_key(tok, &mut buf).is_some_and(|k| {
-                        index.get(k).copied().unwrap_or(0) & (N_COMMON | N_STOP | N_TITLE) == 0
-                    });
+                    && lower_key(tok, &mut buf)
+                        .is_some_and(|k| index.get(k).copied().unwrap_or(0) & N_NOT_STRONG == 0);
                 if !eligible {
                     continue;
                 }
@@ -941,7 +941,7 @@ impl Detector {
                 }
                 // `found` is sorted by start and disjoint: only the last finding starting
                 // before `e` can overlap `p..e`.
-                let score = ((score - MENTION_PENALTY).clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
+                let score = quantise(score - MENTION_PENALTY);
                 let k = found.partition_point(|f| f.byte_start < e);
                 if k > 0 && found[k - 1].byte_end > p {
                     // Already a finding there. The same word found alone as a weaker NAME
@@ -1146,7 +1146,7 @@ impl Detector {
             return None;
         }
         let flags = index.get(tok.as_bytes()).copied().unwrap_or(0);
-        if flags & (N_COMMON | N_STOP | N_TITLE) != 0 {
+        if flags & N_NOT_STRONG != 0 {
             return None;
         }
         if let Some((fs, fe)) = first
@@ -1258,6 +1258,12 @@ impl Detector {
             out,
         );
     }
+}
+
+/// A score clamped to [0, 1] and rounded to 0.001, so that sums such as 0.55 + 0.15 compare equal
+/// to 0.7 in overlap resolution.
+fn quantise(score: f32) -> f32 {
+    (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0
 }
 
 /// How [`Detector::run_regex`] may skip ahead between searches (see there).
