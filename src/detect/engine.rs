@@ -533,6 +533,8 @@ impl Detector {
         let mut ends_flat = Vec::new();
         let mut rule_ends = vec![(0usize, 0usize); self.rules.len()];
         let mut min_starts = Vec::new();
+        // Word tokens, shared by the names rules (computed on first use).
+        let mut toks: Option<Vec<(usize, usize)>> = None;
         let gated_ok = self
             .gate
             .as_ref()
@@ -584,7 +586,13 @@ impl Detector {
                     self.run_regex(text, ri, re, *group, end, skip, &mut out);
                 }
                 Matcher::Names(d) => {
-                    self.run_names(text, ri, d, &self.name_index[ri], &mut out);
+                    if toks.is_none() {
+                        let mut t = Vec::with_capacity(bytes.len() / 6 + 1);
+                        word_tokens(bytes, &mut t);
+                        toks = Some(t);
+                    }
+                    let toks = toks.as_deref().unwrap_or_default();
+                    self.run_names(text, ri, d, &self.name_index[ri], toks, &mut out);
                     if d.last_comma_first {
                         self.run_last_comma_first(text, ri, &self.name_index[ri], &mut out);
                     }
@@ -987,6 +995,7 @@ impl Detector {
         ri: usize,
         d: &NameDicts,
         index: &NameIndex,
+        toks: &[(usize, usize)],
         out: &mut Vec<Finding>,
     ) {
         let bytes = text.as_bytes();
@@ -997,59 +1006,21 @@ impl Detector {
         let mut prev_phrase_stop: Option<usize> = None;
         let ctx_words = &self.rules[ri].context.words;
         let mut prev_end = 0usize;
-        let mut i = 0;
         let mut buf = [0u8; 64];
         // A lower-case token that is a (non-common) first name, for `lower_case_pairs`.
         let mut lower_first: Option<(usize, usize)> = None;
-        while i < bytes.len() {
+        for &(s, e) in toks {
             if !d.lower_case_pairs
                 && group.is_reset()
                 && !pending_title
                 && prev_phrase_stop.is_none()
+                && bytes[s].is_ascii_lowercase()
             {
-                // In the reset state a lower-case token or a non-word byte changes nothing (a
-                // lower-case token only flushes, which is then a no-op, and `prev_end` only
-                // matters to a non-empty group or a pending title): jump to the next byte that
-                // can start a capitalised or non-ASCII token.
-                let j = next_upper_or_non_ascii(bytes, i);
-                if j > i {
-                    i = j;
-                    if i >= bytes.len() {
-                        break;
-                    }
-                    let mid_token = is_word_byte(bytes[i - 1])
-                        || ((bytes[i - 1] == b'\'' || bytes[i - 1] == b'-')
-                            && i >= 2
-                            && is_word_byte(bytes[i - 2]));
-                    if mid_token {
-                        // "iPhone", "x-Ray": the rest of a token that starts lower-case.
-                        while i < bytes.len()
-                            && (is_word_byte(bytes[i])
-                                || ((bytes[i] == b'\'' || bytes[i] == b'-')
-                                    && i + 1 < bytes.len()
-                                    && is_word_byte(bytes[i + 1])))
-                        {
-                            i += 1;
-                        }
-                        continue;
-                    }
-                }
-            }
-            if !is_word_byte(bytes[i]) {
-                i += 1;
+                // In the reset state a lower-case token changes nothing: it would only flush,
+                // which is then a no-op, and `prev_end` only matters to a non-empty group or a
+                // pending title.
                 continue;
             }
-            let s = i;
-            while i < bytes.len()
-                && (is_word_byte(bytes[i])
-                    || ((bytes[i] == b'\'' || bytes[i] == b'-')
-                        && i + 1 < bytes.len()
-                        && is_word_byte(bytes[i + 1])
-                        && i > s))
-            {
-                i += 1;
-            }
-            let e = i;
             let gap = &bytes[prev_end..s];
             let connected = group.len > 0 && is_name_gap(gap, group.last_is_initial());
             let kind = classify_token(text, s, e, index, &mut buf);
@@ -1397,34 +1368,52 @@ fn pair_filter_bit(w: &[u8]) -> usize {
     (h >> 16) as usize % (PAIR_FILTER_WORDS * 64)
 }
 
-/// The first index `>= i` holding an ASCII upper-case letter or a non-ASCII byte (`bytes.len()`
-/// if none), eight bytes at a time.
-fn next_upper_or_non_ascii(bytes: &[u8], mut i: usize) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    while i + 8 <= bytes.len() {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&bytes[i..i + 8]);
-        let w = u64::from_le_bytes(w);
-        // Per byte (low 7 bits `t`): `t + (0x80 - b'A')` sets the high bit iff `t >= b'A'`, and
-        // `t + (0x80 - b'Z' - 1)` iff `t > b'Z'`; no carry crosses bytes (`t + 0x3f < 0x100`).
-        let t = w & !HI;
-        let ge_a = t.wrapping_add(LO * u64::from(0x80 - b'A')) & HI;
-        let gt_z = t.wrapping_add(LO * u64::from(0x80 - b'Z' - 1)) & HI;
-        let hits = (ge_a & !gt_z) | (w & HI);
-        if hits != 0 {
-            return i + (hits.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while i < bytes.len() && !(bytes[i].is_ascii_uppercase() || bytes[i] >= 0x80) {
-        i += 1;
-    }
-    i
-}
-
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphabetic() || b >= 0x80
+}
+
+/// [`is_word_byte`] as a table, for the tokenizer's inner loop.
+static WORD_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphabetic() || b >= 0x80;
+        b += 1;
+    }
+    t
+};
+
+/// Appends to `out` the word tokens of `bytes`, left to right: maximal runs of word bytes
+/// (ASCII letters, any non-ASCII byte) that may contain a `'` or `-` between two word bytes
+/// ("O'Neil", "Soo-Jin"). Spans are byte offsets; they start and end on char boundaries
+/// (non-ASCII bytes are all word bytes, so a run never splits a character).
+fn word_tokens(bytes: &[u8], out: &mut Vec<(usize, usize)>) {
+    let n = bytes.len();
+    let mut i = 0;
+    while i < n {
+        while i < n && !WORD_BYTE[usize::from(bytes[i])] {
+            i += 1;
+        }
+        if i == n {
+            break;
+        }
+        let s = i;
+        i += 1;
+        loop {
+            while i < n && WORD_BYTE[usize::from(bytes[i])] {
+                i += 1;
+            }
+            if i + 1 < n
+                && (bytes[i] == b'\'' || bytes[i] == b'-')
+                && WORD_BYTE[usize::from(bytes[i + 1])]
+            {
+                i += 2;
+                continue;
+            }
+            break;
+        }
+        out.push((s, i));
+    }
 }
 
 /// Gap between two tokens of one name: a single space (or `. ` after an initial).
