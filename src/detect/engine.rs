@@ -540,7 +540,8 @@ impl Detector {
             .as_ref()
             .is_some_and(|gate| gate.scan(bytes, &mut gate_ends));
         if gated_ok {
-            // Counting sort of the (pattern, end) events by rule; ends stay in increasing order.
+            // Counting sort of the (pattern, end) events by rule. A rule has one gate pattern,
+            // whose ends the gate reports in increasing order, so each rule's ends stay sorted.
             for &(pid, _) in &gate_ends {
                 rule_ends[self.gate_rules[pid as usize] as usize].1 += 1;
             }
