@@ -125,7 +125,11 @@ fn luhn_ok(digits: &[u8]) -> bool {
         let d = u32::from(d);
         sum += if i % 2 == 1 {
             let x = d * 2;
-            if x > 9 { x - 9 } else { x }
+            if x > 9 {
+                x - 9
+            } else {
+                x
+            }
         } else {
             d
         };
@@ -879,8 +883,7 @@ pub fn iban(s: &str) -> bool {
 /// The shipped first-name lists (census + hand-curated international), minus the names that are
 /// also common English words (`will`, `may`, `hope`, `ruby`). Lower-cased.
 fn given_names() -> &'static std::collections::HashSet<String> {
-    static SET: std::sync::OnceLock<std::collections::HashSet<String>> =
-        std::sync::OnceLock::new();
+    static SET: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
     SET.get_or_init(|| {
         fn entries(text: &'static str) -> impl Iterator<Item = String> {
             text.lines()
@@ -908,7 +911,9 @@ pub fn given_name(s: &str) -> bool {
     let b = s.as_bytes();
     if !(3..=20).contains(&b.len())
         || !b[0].is_ascii_alphabetic()
-        || !b.iter().all(|c| c.is_ascii_alphabetic() || matches!(c, b'-' | b'\''))
+        || !b
+            .iter()
+            .all(|c| c.is_ascii_alphabetic() || matches!(c, b'-' | b'\''))
     {
         return false;
     }
