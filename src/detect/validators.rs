@@ -125,11 +125,7 @@ fn luhn_ok(digits: &[u8]) -> bool {
         let d = u32::from(d);
         sum += if i % 2 == 1 {
             let x = d * 2;
-            if x > 9 {
-                x - 9
-            } else {
-                x
-            }
+            if x > 9 { x - 9 } else { x }
         } else {
             d
         };
