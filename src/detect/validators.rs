@@ -41,6 +41,7 @@ pub const NAMES: &[(&str, Validator)] = &[
     ("fr_phone", fr_phone),
     ("fr_postcode", fr_postcode),
     ("given_name", given_name),
+    ("given_name_last", given_name_last),
     ("hicn", hicn),
     ("iban", iban),
     ("icd10", icd10),
@@ -918,6 +919,15 @@ pub fn given_name(s: &str) -> bool {
         *d = c.to_ascii_lowercase();
     }
     std::str::from_utf8(&buf[..b.len()]).is_ok_and(|w| given_names().contains(w))
+}
+
+/// The last word of the value is a `given_name`: "Harper, Maxine" (a surname that is also an
+/// English word, written last-comma-first), "Woodward, Todd". The words before it are the rule's
+/// business.
+pub fn given_name_last(s: &str) -> bool {
+    s.rsplit(|c: char| c.is_whitespace() || c == ',')
+        .find(|w| !w.is_empty())
+        .is_some_and(given_name)
 }
 
 // === ages and postcodes ===
@@ -1843,6 +1853,21 @@ mod tests {
             &["3/14", "03/14", "14/03", "2/29", "12/31"],
             &[
                 "13/13", "0/5", "2/30", "31/4", "3/14/62", "3-14", "123/4", "3/",
+            ],
+        );
+    }
+
+    #[test]
+    fn given_name_last_checks_the_last_word() {
+        all(
+            given_name_last,
+            &["Harper, Maxine", "Woodward, Todd", "Pack,  Micah"],
+            &[
+                "Thanks, Will",
+                "Denver, May",
+                "Harper,",
+                "",
+                "Maxine, Harper",
             ],
         );
     }
