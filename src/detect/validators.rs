@@ -5,6 +5,11 @@
 //! Must not: allocate on the common path, look at surrounding text (context belongs to the
 //! engine), log, or panic on any input.
 //!
+//! One validator is a word-list check rather than a check digit: `given_name` accepts a word of
+//! the first-name lists shipped in `patterns/dictionaries/` (compiled into the binary, built into
+//! a set once on first use) that is not also a common English word. A rule directory given with
+//! `--patterns` does not change that set.
+//!
 //! Each validator takes the candidate value exactly as matched (or its capture group) and
 //! normalises separators itself: spaces, dashes, dots, slashes and parentheses between the
 //! characters of an identifier are skipped where the identifier is commonly written that way.
@@ -35,6 +40,8 @@ pub const NAMES: &[(&str, Validator)] = &[
     ("finess", finess),
     ("fr_phone", fr_phone),
     ("fr_postcode", fr_postcode),
+    ("given_name", given_name),
+    ("given_name_last", given_name_last),
     ("hicn", hicn),
     ("iban", iban),
     ("icd10", icd10),
@@ -866,6 +873,61 @@ pub fn iban(s: &str) -> bool {
         }
     }
     rem == 1
+}
+
+// === given names ===
+
+/// The shipped first-name lists (census + hand-curated international), minus the names that are
+/// also common English words (`will`, `may`, `hope`, `ruby`). Lower-cased.
+fn given_names() -> &'static std::collections::HashSet<String> {
+    static SET: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        fn entries(text: &'static str) -> impl Iterator<Item = String> {
+            text.lines()
+                .map(|l| l.split('\t').next().unwrap_or("").trim())
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_lowercase)
+        }
+        let common: std::collections::HashSet<String> = entries(include_str!(
+            "../../patterns/dictionaries/common_word_names.txt"
+        ))
+        .collect();
+        entries(include_str!("../../patterns/dictionaries/first_names.txt"))
+            .chain(entries(include_str!(
+                "../../patterns/dictionaries/intl_first_names.txt"
+            )))
+            .filter(|n| !common.contains(n))
+            .collect()
+    })
+}
+
+/// A given name typed without a capital ("my daughter keisha", "its marcus from the front
+/// desk"): 3-20 ASCII letters (a hyphen or apostrophe inside allowed), in the shipped first-name
+/// lists and not a common English word. Case-insensitive; the rule's regex decides the context.
+pub fn given_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    if !(3..=20).contains(&b.len())
+        || !b[0].is_ascii_alphabetic()
+        || !b
+            .iter()
+            .all(|c| c.is_ascii_alphabetic() || matches!(c, b'-' | b'\''))
+    {
+        return false;
+    }
+    let mut buf = [0u8; 20];
+    for (d, c) in buf.iter_mut().zip(b) {
+        *d = c.to_ascii_lowercase();
+    }
+    std::str::from_utf8(&buf[..b.len()]).is_ok_and(|w| given_names().contains(w))
+}
+
+/// The last word of the value is a `given_name`: "Harper, Maxine" (a surname that is also an
+/// English word, written last-comma-first), "Woodward, Todd". The words before it are the rule's
+/// business.
+pub fn given_name_last(s: &str) -> bool {
+    s.rsplit(|c: char| c.is_whitespace() || c == ',')
+        .find(|w| !w.is_empty())
+        .is_some_and(given_name)
 }
 
 // === ages and postcodes ===
@@ -1791,6 +1853,33 @@ mod tests {
             &["3/14", "03/14", "14/03", "2/29", "12/31"],
             &[
                 "13/13", "0/5", "2/30", "31/4", "3/14/62", "3-14", "123/4", "3/",
+            ],
+        );
+    }
+
+    #[test]
+    fn given_name_last_checks_the_last_word() {
+        all(
+            given_name_last,
+            &["Harper, Maxine", "Woodward, Todd", "Pack,  Micah"],
+            &[
+                "Thanks, Will",
+                "Denver, May",
+                "Harper,",
+                "",
+                "Maxine, Harper",
+            ],
+        );
+    }
+
+    #[test]
+    fn given_name_accepts_list_names_and_rejects_words() {
+        all(
+            given_name,
+            &["keisha", "Bernice", "marcus", "yuki", "SARAH"],
+            &[
+                "will", "may", "hope", "ruby", "the", "has", "sorry", "jo", "", "keisha!",
+                "zzzzqx", "élodie",
             ],
         );
     }
