@@ -487,3 +487,57 @@ fn mentions_of_a_strong_name_are_propagated() {
     // Findings stay sorted and disjoint.
     assert!(f.windows(2).all(|w| w[0].byte_end <= w[1].byte_start));
 }
+
+/// Diagnostic, not a check (`#[ignore]`): how big the gate's lazy-DFA caches grow on a corpus.
+/// `PHI_GUARD_GROWTH_CORPUS=FILE.jsonl cargo test --release --lib gate_growth -- --ignored
+/// --nocapture` prints, for the shipped grouping and then for each gate pattern alone, the cache
+/// bytes and clear count after two passes over the texts (a clear count above zero means the
+/// cache thrashes: see docs/performance.md). `PHI_GUARD_GROWTH_GROUPS=PATTERNS:MIB` tries another
+/// grouping and cache size instead.
+#[test]
+#[ignore]
+fn gate_growth_diagnostic() {
+    let Ok(path) = std::env::var("PHI_GUARD_GROWTH_CORPUS") else {
+        return;
+    };
+    let texts: Vec<String> = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["text"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let twice: Vec<String> = texts.iter().chain(&texts).cloned().collect();
+    let set = load_embedded(&["common", "us", "fr", "health"].map(String::from)).unwrap();
+    let sources: Vec<(String, String)> = set
+        .rules
+        .iter()
+        .filter_map(|d| {
+            let re = d.raw.regex.as_ref()?;
+            Some((d.raw.id.get_ref().clone(), re.get_ref().clone()))
+        })
+        .collect();
+    let all: Vec<String> = sources.iter().map(|s| s.1.clone()).collect();
+    let limit = MAX_REGEX_SIZE_LIMIT * 4;
+    if let Ok(cfg) = std::env::var("PHI_GUARD_GROWTH_GROUPS") {
+        let (n, mib) = cfg.split_once(':').unwrap();
+        let (n, mib): (usize, usize) = (n.parse().unwrap(), mib.parse().unwrap());
+        let gate = crate::detect::engine::Gate::build_with(&all, limit, n, mib << 20).unwrap();
+        println!(
+            "groups {cfg} (patterns, cache bytes, clears): {:?}",
+            gate.growth_stats(&twice)
+        );
+        return;
+    }
+    let gate = crate::detect::engine::Gate::build(&all, limit).unwrap();
+    println!(
+        "shipped groups (patterns, cache bytes, clears): {:?}",
+        gate.growth_stats(&twice)
+    );
+    for (id, src) in &sources {
+        let gate = crate::detect::engine::Gate::build(std::slice::from_ref(src), limit).unwrap();
+        let s = gate.growth_stats(&twice);
+        println!("{:>10} {:>4} {id}", s[0].1, s[0].2);
+    }
+}
