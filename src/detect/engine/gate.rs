@@ -49,11 +49,12 @@ const GROUP_PATTERNS: usize = 40;
 /// building states until every state the stream reaches is cached; if they do not fit, the
 /// cache is cleared and rebuilt over and over. Measured with `gate_growth_diagnostic` (in
 /// `patterns/tests.rs`) over the 6,256 corpus documents, 123 patterns in groups of 40: the
-/// groups settle at 18.7, 20.0 and 12.8 MB. With 8 MiB each they were cleared 23, 23 and 7
-/// times, and a second pass over the same documents cost 1.9 M instructions per document
-/// (callgrind) instead of ~0.2 M, about 95 % of it in building states. 24 MiB leaves headroom
-/// over those working sets; the worst case is 4 × 24 MiB per scanning thread.
-const GROUP_CACHE_BYTES: usize = 24 << 20;
+/// groups settle at 18.7, 20.0 and 12.8 MB; with 8 MiB each they were cleared 23, 23 and 7 times.
+/// Wall clock over those documents scanned four times (docs/performance.md): 8 MiB 10.1–10.9 s,
+/// 16 MiB 6.6 s, 24 MiB 3.0–4.1 s. But with 24 MiB `benches/load.sh` showed p99 spikes under
+/// peak load (72–349 ms, against 9–19 ms with 8 or 16 MiB; not explained yet), so 16 MiB: most
+/// of the long-stream gain without them. Worst case 4 × 16 MiB per scanning thread.
+const GROUP_CACHE_BYTES: usize = 16 << 20;
 
 /// One lazy DFA over a group of patterns; its pattern `i` is the gate's pattern `first + i`.
 struct Group {
