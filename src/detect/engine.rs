@@ -608,12 +608,11 @@ impl Detector {
                     self.run_regex(text, ri, re, *group, end, skip, &mut out);
                 }
                 Matcher::Names(d) => {
-                    if toks.is_none() {
+                    let toks = toks.get_or_insert_with(|| {
                         let mut t = Vec::with_capacity(bytes.len() / 6 + 1);
                         word_tokens(bytes, &mut t);
-                        toks = Some(t);
-                    }
-                    let toks = toks.as_deref().unwrap_or_default();
+                        t
+                    });
                     self.run_names(text, ri, d, &self.name_index[ri], toks, &mut out);
                     if d.last_comma_first {
                         self.run_last_comma_first(text, ri, &self.name_index[ri], &mut out);
@@ -958,8 +957,9 @@ impl Detector {
             let word = &bytes[ws..we];
             for p in memchr::memmem::find_iter(bytes, word) {
                 let e = p + word.len();
-                let glued = |b: u8| b.is_ascii_alphanumeric() || b >= 0x80;
-                if (p > 0 && glued(bytes[p - 1])) || (e < bytes.len() && glued(bytes[e])) {
+                if (p > 0 && is_word_or_digit(bytes[p - 1]))
+                    || (e < bytes.len() && is_word_or_digit(bytes[e]))
+                {
                     continue;
                 }
                 // `found` is sorted by start and disjoint: only the last finding starting
@@ -1383,20 +1383,35 @@ fn pair_filter_bit(w: &[u8]) -> usize {
     (h >> 16) as usize % (PAIR_FILTER_WORDS * 64)
 }
 
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b >= 0x80
-}
-
-/// [`is_word_byte`] as a table, for the tokenizer's inner loop.
-static WORD_BYTE: [bool; 256] = {
+/// Per byte: an ASCII letter (or, with `digits`, an ASCII letter or digit) or any byte of a
+/// non-ASCII character.
+const fn word_table(digits: bool) -> [bool; 256] {
     let mut t = [false; 256];
     let mut b = 0;
     while b < 256 {
-        t[b] = (b as u8).is_ascii_alphabetic() || b >= 0x80;
+        let c = b as u8;
+        t[b] = c.is_ascii_alphabetic() || (digits && c.is_ascii_digit()) || b >= 0x80;
         b += 1;
     }
     t
-};
+}
+
+/// [`is_word_byte`] as a table, for the tokenizer's inner loop.
+static WORD_BYTE: [bool; 256] = word_table(false);
+
+/// [`is_word_or_digit`] as a table.
+static WORD_OR_DIGIT: [bool; 256] = word_table(true);
+
+/// A byte of a name token: an ASCII letter or any byte of a non-ASCII character.
+fn is_word_byte(b: u8) -> bool {
+    WORD_BYTE[usize::from(b)]
+}
+
+/// A byte of a word for boundary checks: an ASCII letter or digit, or any byte of a non-ASCII
+/// character.
+fn is_word_or_digit(b: u8) -> bool {
+    WORD_OR_DIGIT[usize::from(b)]
+}
 
 /// Appends to `out` the word tokens of `bytes`, left to right: maximal runs of word bytes
 /// (ASCII letters, any non-ASCII byte) that may contain a `'` or `-` between two word bytes
@@ -1456,10 +1471,7 @@ fn is_word_boundary(bytes: &[u8], i: usize) -> bool {
     if i == 0 || i == bytes.len() {
         return true;
     }
-    let a = bytes[i - 1];
-    let b = bytes[i];
-    let w = |c: u8| c.is_ascii_alphanumeric() || c >= 0x80;
-    !(w(a) && w(b))
+    !(is_word_or_digit(bytes[i - 1]) && is_word_or_digit(bytes[i]))
 }
 
 fn is_cont(b: u8) -> bool {

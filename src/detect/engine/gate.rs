@@ -24,6 +24,13 @@ use regex_syntax::hir::{Capture, Hir, HirKind, Look, Repetition};
 
 type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
+/// A pool of lazy-DFA caches for `dfa` (one per thread that scans at the same time).
+fn cache_pool(dfa: &DFA) -> Pool<Cache, CacheFn> {
+    let dfa = dfa.clone();
+    let make: CacheFn = Box::new(move || dfa.create_cache());
+    Pool::new(make)
+}
+
 /// Compiled gate; pattern `i` is the `i`-th regex rule (see `DetectorParts::gate_rules`).
 pub(crate) struct Gate {
     /// The patterns in groups of at most [`GROUP_PATTERNS`], one lazy DFA each.
@@ -90,11 +97,9 @@ impl Starts {
             )
             .build_from_nfa(nfa)
             .ok()?;
-        let for_pool = dfa.clone();
-        let make: CacheFn = Box::new(move || for_pool.create_cache());
         Some(Starts {
+            caches: cache_pool(&dfa),
             dfa,
-            caches: Pool::new(make),
         })
     }
 
@@ -216,11 +221,9 @@ impl Gate {
                 )
                 .build_from_nfa(nfa)
                 .ok()?;
-            let for_pool = dfa.clone();
-            let make: CacheFn = Box::new(move || for_pool.create_cache());
             groups.push(Group {
+                caches: cache_pool(&dfa),
                 dfa,
-                caches: Pool::new(make),
                 first: (g * group_patterns.max(1)) as u32,
             });
         }

@@ -19,21 +19,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use super::FxHasher;
-
-/// [`is_word`] as a table: an ASCII letter or digit, or any byte of a non-ASCII character.
-static WORD: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = (b as u8).is_ascii_alphanumeric() || b >= 0x80;
-        b += 1;
-    }
-    t
-};
-
-fn is_word(b: u8) -> bool {
-    WORD[usize::from(b)]
-}
+use super::is_word_or_digit as is_word;
 
 /// The first index `>= i` holding an ASCII capital (`bytes.len()` if none), eight bytes at a
 /// time.
